@@ -1,0 +1,81 @@
+"""status, next, start, done, skip, reset and show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mlpath import progress
+from mlpath.cli.common import JsonOpt, RoadmapOpt, TopicArg, TopicsArg, emit
+from mlpath.render import progress as text
+from mlpath.roadmaps import load_catalog
+from mlpath.store import Store
+
+app = typer.Typer()
+
+NoteOpt = Annotated[
+    str | None, typer.Option("--note", metavar="TEXT", help="A note to keep with the change.")
+]
+
+
+@app.command(rich_help_panel="Progress")
+def status(roadmap: RoadmapOpt = None, as_json: JsonOpt = False) -> None:
+    """Where you stand: progress per roadmap, topics in progress, what is next."""
+    catalog = load_catalog()
+    with Store.open() as store:
+        result = progress.status(catalog, store, roadmap)
+    emit("status", result, as_json, text.render_status)
+
+
+@app.command("next", rich_help_panel="Progress")
+def next_(
+    count: Annotated[int, typer.Option("-n", metavar="N", help="How many topics.")] = 5,
+    roadmap: RoadmapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Topics ready to learn: in progress first, then in path order."""
+    catalog = load_catalog()
+    with Store.open() as store:
+        result = progress.next_topics(catalog, store, count, roadmap)
+    emit("next", result, as_json, text.render_next)
+
+
+def _mark(action: str, topics: list[str], note: str | None, as_json: bool) -> None:
+    catalog = load_catalog()
+    with Store.open(create=True) as store:
+        result = progress.mark(catalog, store, topics, action, note)
+    emit(action, result, as_json, text.render_mark)
+
+
+@app.command(rich_help_panel="Progress")
+def start(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+    """Mark topics as in progress."""
+    _mark("start", topics, note, as_json)
+
+
+@app.command(rich_help_panel="Progress")
+def done(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+    """Mark topics as done (allowed before their prerequisites, with a warning)."""
+    _mark("done", topics, note, as_json)
+
+
+@app.command(rich_help_panel="Progress")
+def skip(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+    """Mark topics as skipped: you know them already, or they are not for you."""
+    _mark("skip", topics, note, as_json)
+
+
+@app.command(rich_help_panel="Progress")
+def reset(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+    """Mark topics as not started again (their history is kept)."""
+    _mark("reset", topics, note, as_json)
+
+
+@app.command(rich_help_panel="Progress")
+def show(topic: TopicArg, as_json: JsonOpt = False) -> None:
+    """One topic: summary, resources, prerequisites, what it unlocks, your history."""
+    catalog = load_catalog()
+    with Store.open() as store:
+        result = progress.show(catalog, store, topic)
+    emit("show", result, as_json, text.render_show)

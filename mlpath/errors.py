@@ -1,0 +1,68 @@
+"""Errors a user can fix. The CLI turns each into one line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class MlpathError(Exception):
+    """Base class for every error whose message is meant for the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def lines(self) -> list[str]:
+        """The lines to print on stderr (one, unless a subclass has more to say)."""
+        return [self.message]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in a file, located the way editors and compilers do: FILE:LINE:COL."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class RoadmapError(MlpathError):
+    """One or more roadmap files are invalid."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = sorted(problems)
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        if more:
+            first += f" (and {more} more; run `mlpath roadmap validate` on the file)"
+        super().__init__(first)
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class NotFoundError(MlpathError):
+    """A roadmap, topic or file the user named does not exist."""
+
+
+class AmbiguousError(MlpathError):
+    """A bare topic id matches topics in several roadmaps."""
+
+
+class StoreError(MlpathError):
+    """The progress store cannot be opened or used."""
+
+
+class StoreBusyError(StoreError):
+    """Another mlpath process held the store for longer than the busy timeout."""
+
+
+class InvalidInputError(MlpathError):
+    """A value on the command line is not acceptable."""

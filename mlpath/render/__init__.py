@@ -1,0 +1,1 @@
+"""Renderers: one per result type, each writing rich text, plain text or JSON."""

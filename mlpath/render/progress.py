@@ -1,0 +1,156 @@
+"""Text for status, next, start/done/skip/reset and show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
+from mlpath.render.output import Out, Segment, hours, plural, warn
+
+STATE_STYLE = {
+    "not-started": ("not started", "grey50"),
+    "started": ("in progress", "yellow"),
+    "done": ("done", "green"),
+    "skipped": ("skipped", "cyan"),
+    "reset": ("reset", "grey50"),
+}
+VERB = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
+
+
+def local_date(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d")
+
+
+def local_time(stamp: str) -> str:
+    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def state(value: str) -> Segment:
+    return STATE_STYLE.get(value, (value, ""))
+
+
+def _topic_rows(rows: list[TopicRow], extra: str) -> list[list[Segment]]:
+    table: list[list[Segment]] = []
+    for row in rows:
+        last = f"since {local_date(row.since)}" if extra == "since" else hours(row.hours)
+        table.append([(row.id, "bold"), row.title, (last, "grey50")])
+    return table
+
+
+def render_status(result: StatusResult, out: Out) -> None:
+    if not result.roadmaps:
+        out.line("You follow no roadmap yet. See them with `mlpath roadmap list`, then")
+        out.line("`mlpath roadmap follow ID`.")
+        return
+    out.line(
+        ("Your path", "bold"),
+        f" · {plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
+    )
+    out.blank()
+    width = max(len(p.title) for p in result.roadmaps)
+    for p in result.roadmaps:
+        finished = p.done + p.skipped
+        out.line(
+            "  ",
+            (p.title.ljust(width), "bold"),
+            "  ",
+            *out.bar(finished / p.total if p.total else 1.0),
+            f"  {finished:>3}/{p.total:<3} ",
+            (f"{p.percent:>5.1f}%", "green" if p.percent >= 100 else ""),
+            (f"  {hours(p.hours_left)} left", "grey50"),
+        )
+    if result.in_progress:
+        out.blank()
+        out.line(("In progress", "bold yellow"))
+        out.table(_topic_rows(result.in_progress, "since"))
+    out.blank()
+    if result.next:
+        out.line(("Next up", "bold"))
+        out.table(_topic_rows(result.next, "hours"))
+    elif not result.in_progress:
+        out.line(("Nothing left to learn on this path. Well done!", "bold green"))
+    out.blank()
+    out.line(
+        (
+            "Mark progress with `mlpath start|done|skip TOPIC`; see a topic with "
+            "`mlpath show TOPIC`.",
+            "grey50",
+        )
+    )
+
+
+def render_next(result: NextResult, out: Out) -> None:
+    if not result.topics:
+        out.line("No topic is ready: everything is done, or waits on an unfinished prerequisite.")
+        return
+    rows: list[list[Segment]] = []
+    for i, row in enumerate(result.topics, 1):
+        flag: Segment = ("in progress", "yellow") if row.state == "started" else ""
+        rows.append([f"{i}.", (row.id, "bold"), row.title, (hours(row.hours), "grey50"), flag])
+    out.table(rows, indent=0)
+
+
+def render_mark(result: MarkResult, out: Out) -> None:
+    for change in result.changed:
+        out.line(
+            (f"{VERB[result.action]} ", "bold"),
+            (change.topic.id, "bold"),
+            f" · {change.topic.title}  ",
+            state(change.before),
+            " → ",
+            state(change.after),
+        )
+        if change.unmet:
+            warn(f"{change.topic.id} has unfinished prerequisites: {', '.join(change.unmet)}")
+    for row in result.unchanged:
+        out.line((row.id, "bold"), " is already ", state(row.state), "; nothing to change")
+    for p in result.roadmaps:
+        finished = p.done + p.skipped
+        out.line(
+            ("  " + p.title, ""),
+            "  ",
+            *out.bar(finished / p.total if p.total else 1.0, 16),
+            f"  {finished}/{p.total}  {p.percent:.1f}%",
+        )
+    if result.unlocked:
+        names = ", ".join(r.id for r in result.unlocked)
+        out.line(("Unlocked: ", "bold green"), names)
+
+
+def render_show(detail: TopicDetail, out: Out) -> None:
+    out.line((detail.title, "bold"), "  ", (detail.id, "grey50"))
+    out.line(
+        f"{detail.roadmap_title} › {detail.stage_title} · {hours(detail.hours)} · ",
+        state(detail.state),
+        (f" since {local_date(detail.since)}" if detail.since else "", "grey50"),
+    )
+    out.blank()
+    out.line(detail.summary)
+    if detail.resources:
+        out.blank()
+        out.line(("Resources", "bold"))
+        for res in detail.resources:
+            out.line("  • ", out.link(res["title"], res["url"]), (f"  ({res['kind']})", "grey50"))
+    if detail.checks:
+        out.blank()
+        out.line(("Check yourself", "bold"))
+        for check in detail.checks:
+            out.line("  □ " if out.rich else "  [ ] ", check)
+    for heading, links in (("Requires", detail.requires), ("Unlocks", detail.unlocks)):
+        if links:
+            out.blank()
+            out.line((heading, "bold"))
+            out.table([[(lk.id, "bold"), lk.title, state(lk.state)] for lk in links])
+    if detail.projects:
+        out.blank()
+        out.line(("Projects", "bold"), "  ", ", ".join(detail.projects))
+    out.blank()
+    out.line(("History", "bold"))
+    if not detail.history:
+        out.line(("  nothing recorded yet", "grey50"))
+    rows: list[list[Segment]] = [
+        [(local_time(e.at), "grey50"), state(e.state), e.note or ""] for e in detail.history
+    ]
+    out.table(rows)

@@ -1,0 +1,65 @@
+"""Text for the `mlpath roadmap` commands."""
+
+from __future__ import annotations
+
+from mlpath.render.output import Out, Segment, hours
+from mlpath.render.progress import state
+from mlpath.roadmap_ops import AddResult, FollowResult, RoadmapDetail, RoadmapSummary
+
+
+def render_list(items: list[RoadmapSummary], out: Out) -> None:
+    rows: list[list[Segment]] = []
+    for r in items:
+        mark: Segment = ("●", "green") if r.followed else ("○", "grey50")
+        if not out.rich:
+            mark = "*" if r.followed else " "
+        origin = "" if r.builtin else "custom"
+        rows.append(
+            [
+                mark,
+                (r.id, "bold"),
+                r.title,
+                f"{r.topics} topics",
+                hours(r.hours),
+                f"{r.percent:.0f}%",
+                (origin, "grey50"),
+            ]
+        )
+    out.table(rows, indent=0)
+    out.blank()
+    out.line(
+        ("* followed" if not out.rich else "● followed", "grey50"),
+        ("  ·  follow one with `mlpath roadmap follow ID`", "grey50"),
+    )
+
+
+def render_detail(detail: RoadmapDetail, out: Out) -> None:
+    follow = "followed" if detail.followed else "not followed"
+    out.line((detail.title, "bold"), "  ", (detail.id, "grey50"))
+    out.line(
+        f"{detail.topics} topics · {hours(detail.hours)} · {detail.percent:.0f}% done · {follow}"
+    )
+    if detail.requires:
+        out.line(("Best after: ", "grey50"), ", ".join(detail.requires))
+    out.blank()
+    out.line(detail.summary)
+    for stage in detail.stages:
+        out.blank()
+        out.line((stage["title"], "bold underline"))
+        if stage["summary"]:
+            out.line((stage["summary"], "grey50"))
+        out.table(
+            [
+                [(t["id"], "bold"), t["title"], (hours(t["hours"]), "grey50"), state(t["state"])]
+                for t in stage["topics"]
+            ]
+        )
+
+
+def render_added(result: AddResult, out: Out) -> None:
+    out.line(("Added ", "bold"), (result.id, "bold"), f" ({result.title}) → {result.path}")
+    out.line("Now following: ", ", ".join(result.followed))
+
+
+def render_follow(result: FollowResult, out: Out) -> None:
+    out.line("Now following: ", ", ".join(result.followed) or "nothing")

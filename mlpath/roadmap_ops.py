@@ -1,0 +1,186 @@
+"""The `mlpath roadmap` commands: list, show, validate, add, follow and unfollow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlpath import paths
+from mlpath.errors import InvalidInputError, MlpathError, Problem, RoadmapError
+from mlpath.progress import FINISHED, followed, state_of
+from mlpath.roadmaps import Catalog, build_catalog, roadmap_files
+from mlpath.store import Store
+
+
+@dataclass(frozen=True)
+class RoadmapSummary:
+    id: str
+    title: str
+    summary: str
+    topics: int
+    hours: float
+    percent: float
+    followed: bool
+    builtin: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class RoadmapDetail:
+    id: str
+    title: str
+    summary: str
+    requires: list[str]
+    followed: bool
+    builtin: bool
+    source: str
+    topics: int
+    hours: float
+    percent: float
+    stages: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    ok: bool
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    files: list[FileReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    id: str
+    title: str
+    path: str
+    followed: list[str]
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    id: str
+    followed: list[str]
+
+
+def _percent(catalog: Catalog, roadmap_id: str, states: dict[str, tuple[str, str]]) -> float:
+    topics = catalog.roadmaps[roadmap_id].topics
+    finished = sum(state_of(states, t.full_id) in FINISHED for t in topics)
+    return round(100.0 * finished / len(topics), 1) if topics else 100.0
+
+
+def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
+    states = store.latest_states()
+    chosen = set(followed(catalog, store))
+    return [
+        RoadmapSummary(
+            id=r.id,
+            title=r.title,
+            summary=r.summary,
+            topics=len(r.topics),
+            hours=r.total_hours,
+            percent=_percent(catalog, r.id, states),
+            followed=r.id in chosen,
+            builtin=r.builtin,
+            source=r.source,
+        )
+        for r in catalog.roadmaps.values()
+    ]
+
+
+def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDetail:
+    roadmap = catalog.roadmap(roadmap_id)
+    states = store.latest_states()
+    stages = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "summary": s.summary,
+            "topics": [
+                {
+                    "id": t.full_id,
+                    "title": t.title,
+                    "summary": t.summary,
+                    "hours": t.hours,
+                    "requires": list(t.requires),
+                    "resources": [
+                        {"title": x.title, "url": x.url, "kind": x.kind} for x in t.resources
+                    ],
+                    "projects": list(t.projects),
+                    "checks": list(t.checks),
+                    "state": state_of(states, t.full_id),
+                }
+                for t in s.topics
+            ],
+        }
+        for s in roadmap.stages
+    ]
+    return RoadmapDetail(
+        id=roadmap.id,
+        title=roadmap.title,
+        summary=roadmap.summary,
+        requires=list(roadmap.requires),
+        followed=roadmap.id in followed(catalog, store),
+        builtin=roadmap.builtin,
+        source=roadmap.source,
+        topics=len(roadmap.topics),
+        hours=roadmap.total_hours,
+        percent=_percent(catalog, roadmap.id, states),
+        stages=stages,
+    )
+
+
+def _validate_in_context(files: Sequence[Path]) -> tuple[Catalog, list[Problem]]:
+    """Validate ``files`` against every installed roadmap (for cross-roadmap prerequisites).
+    An installed roadmap with the same id as a file given here gives way to that file."""
+    given = [p.resolve() for p in files]
+    context = [(p, b) for p, b in roadmap_files() if p.resolve() not in given]
+    return build_catalog([(p, False) for p in given] + context, focus=given, yield_to_focus=True)
+
+
+def validate_files(files: Sequence[Path]) -> ValidateResult:
+    if not files:
+        raise InvalidInputError("name at least one roadmap file to validate")
+    _, problems = _validate_in_context(files)
+    reports = []
+    for path in files:
+        shown = {paths.display(path.resolve()), str(path.resolve())}
+        lines = [str(p) for p in problems if p.file in shown]
+        reports.append(FileReport(paths.display(path.resolve()), not lines, lines))
+    return ValidateResult(reports)
+
+
+def add_roadmap(catalog: Catalog, store: Store, file: Path) -> AddResult:
+    """Validate ``file``, copy it into the user's roadmaps and follow it."""
+    from mlpath.fileio import atomic_write_bytes
+    from mlpath.progress import set_followed
+
+    checked, problems = _validate_in_context([file])
+    if problems:
+        raise RoadmapError(problems)
+    source = str(file.resolve())
+    new = next(r for r in checked.roadmaps.values() if r.source == source)
+    if new.id in catalog.roadmaps:
+        existing = catalog.roadmaps[new.id]
+        where = "built in" if existing.builtin else f"in {existing.source}"
+        raise MlpathError(f"a roadmap with id '{new.id}' already exists ({where}); change the id")
+    target = paths.user_roadmaps_dir() / f"{new.id}.yaml"
+    if target.exists():
+        raise MlpathError(f"{target} already exists; remove it or change the roadmap id")
+    try:
+        atomic_write_bytes(target, file.read_bytes())
+    except OSError as exc:
+        raise MlpathError(f"cannot copy the roadmap to {target}: {exc.strerror}") from None
+    from mlpath.roadmaps import load_catalog
+
+    now = load_catalog()
+    return AddResult(new.id, new.title, str(target), set_followed(now, store, new.id, True))

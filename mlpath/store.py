@@ -1,0 +1,293 @@
+"""The learner's data: one SQLite file, append-only history, ordered migrations.
+
+- WAL mode, a busy timeout, and ``BEGIN IMMEDIATE`` for every write, so two terminals never
+  see "database is locked" on a read-then-write.
+- ``PRAGMA user_version`` holds the schema version. Each migration and its version bump run in
+  one transaction; an existing file is copied (with SQLite's backup API) before it is migrated;
+  a file written by a newer mlpath is refused, never downgraded.
+- Read-only commands on a machine with no store yet get an empty in-memory store: nothing is
+  created until the learner records something.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlpath import paths
+from mlpath.errors import StoreBusyError, StoreError
+
+BUSY_TIMEOUT_MS = 5000
+STATES = ("started", "done", "skipped", "reset")
+
+
+def _m1_initial(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE topic_events (
+            id    INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('started', 'done', 'skipped', 'reset')),
+            at    TEXT NOT NULL,
+            note  TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX topic_events_by_topic ON topic_events (topic, id)")
+    conn.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Append only: a released migration is never edited, reordered or removed.
+MIGRATIONS: list[Migration] = [_m1_initial]
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicEvent:
+    id: int
+    topic: str
+    state: str
+    at: str
+    note: str | None
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Store:
+    """An open store. Use as a context manager so the connection is always closed."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path  # None: the empty in-memory stand-in for a store not created yet
+
+    # -------------------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, create: bool = False) -> Store:
+        """Open the store at ``path`` (default: ``$MLPATH_HOME/mlpath.db``).
+
+        With ``create=False`` a missing store is replaced by an empty in-memory one, so that
+        read-only commands work on a fresh machine without writing anything.
+        """
+        path = path or paths.db_path()
+        if not path.exists() and not create:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            store = cls(conn, None)
+            store._migrate(existed=False)
+            return store
+        if not path.exists():
+            _create(path)
+        elif path.stat().st_size == 0:
+            raise StoreError(
+                f"{path} is empty (0 bytes), so it is not a usable mlpath store; mlpath will not "
+                "write over it: restore a backup (mlpath.db.*.bak beside it) or move it aside"
+            )
+        return cls._connect(path, existed=True)
+
+    @classmethod
+    def _connect(cls, path: Path, *, existed: bool) -> Store:
+        with _translated(path):
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        store = cls(conn, path)
+        try:
+            with _translated(path):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = FULL")
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                store._migrate(existed=existed)
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path else "(no store yet)"
+
+    # ------------------------------------------------------------------------ migrations
+
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self, *, existed: bool) -> None:
+        version = self.version()
+        target = schema_version()
+        if version > target:
+            raise StoreError(
+                f"{self.label} was written by a newer mlpath (store schema {version}, this "
+                f"mlpath knows {target}); upgrade mlpath: pip install --upgrade mlpath"
+            )
+        if version == target:
+            return
+        if existed and version == 0 and self._has_tables():
+            raise StoreError(
+                f"{self.label} is an SQLite file that mlpath did not create; move it aside or "
+                "set MLPATH_HOME to another folder"
+            )
+        if existed and version > 0:
+            self._backup_before_migration(version)
+        for step in range(version, target):
+            with self.write():
+                if self.version() > step:  # another process migrated meanwhile
+                    continue
+                MIGRATIONS[step](self.conn)
+                self.conn.execute(f"PRAGMA user_version = {step + 1}")
+
+    def _has_tables(self) -> bool:
+        row = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return bool(row[0])
+
+    def _backup_before_migration(self, version: int) -> Path:
+        assert self.path is not None
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.v{version}-{stamp}.bak")
+        copy = sqlite3.connect(target)
+        try:
+            self.conn.backup(copy)
+        finally:
+            copy.close()
+        return target
+
+    # ----------------------------------------------------------------------- transactions
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken with BEGIN IMMEDIATE, committed or rolled back whole."""
+        with _translated(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with _translated(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    # ----------------------------------------------------------------------- topic events
+
+    def latest_states(self) -> dict[str, tuple[str, str]]:
+        """Each topic's current state and since when: its latest event (reset = not started)."""
+        rows = self.query(
+            """
+            SELECT e.topic, e.state, e.at
+            FROM topic_events AS e
+            JOIN (SELECT topic, max(id) AS id FROM topic_events GROUP BY topic) AS last
+              ON e.id = last.id
+            WHERE e.state != 'reset'
+            """
+        )
+        return {topic: (state, at) for topic, state, at in rows}
+
+    def history(self, topic: str) -> list[TopicEvent]:
+        rows = self.query(
+            "SELECT id, topic, state, at, note FROM topic_events WHERE topic = ? ORDER BY id",
+            (topic,),
+        )
+        return [TopicEvent(*row) for row in rows]
+
+    def append_events(self, events: Sequence[tuple[str, str, str | None]], at: str) -> None:
+        """Record (topic, state, note) events, all or none."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)",
+                [(topic, state, at, note) for topic, state, note in events],
+            )
+
+    # --------------------------------------------------------------------------- settings
+
+    def get_setting(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+def _create(path: Path) -> None:
+    """Build a new store beside ``path`` and link it into place, so that a store appears fully
+    formed or not at all (a crash cannot leave an empty file that looks like a damaged one)."""
+    _make_home(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        Store._connect(tmp, existed=False).close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _make_home(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the mlpath folder {folder} ({exc.strerror}); "
+            f"set {paths.HOME_ENV} to a folder you can write to"
+        ) from None
+
+
+@contextlib.contextmanager
+def _translated(path: Path | None) -> Iterator[None]:
+    """Turn SQLite's exceptions into messages that say which file and what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise StoreBusyError(
+                f"store is busy: another mlpath process is writing to {path}; try again"
+            ) from None
+        if "readonly" in text or "unable to open" in text:
+            folder = path.parent if path else "the store folder"
+            raise StoreError(
+                f"cannot write to {path} ({text}); check the permissions of {folder} "
+                f"or set {paths.HOME_ENV} to a folder you can write to"
+            ) from None
+        raise StoreError(f"{path}: {text}") from None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} is damaged or is not an mlpath store ({exc}); mlpath will not touch it: "
+            "restore a backup (mlpath.db.*.bak beside it) or move it aside"
+        ) from None

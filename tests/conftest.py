@@ -1,0 +1,145 @@
+"""Every test runs with its own MLPATH_HOME and HOME, and may not write to the real home."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REAL_HOME = Path(os.path.expanduser("~")).resolve()
+REPO = Path(__file__).resolve().parents[1]
+TMP = Path(tempfile.gettempdir()).resolve()
+_WRITE_EVENTS = {
+    "os.mkdir", "os.rename", "os.replace", "os.remove", "os.rmdir", "os.link", "os.symlink",
+    "os.truncate", "shutil.rmtree", "shutil.copyfile", "sqlite3.connect",
+}  # fmt: skip
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+class _HomeGuard:
+    """An audit hook that records every write this process makes under the real home
+    (outside this repository and the temp folder) while a test runs."""
+
+    active = False
+    violations: list[str] = []  # noqa: RUF012 - one shared record for the process
+
+    @classmethod
+    def audit(cls, event: str, args: tuple[object, ...]) -> None:
+        if not cls.active:
+            return
+        if event == "open":
+            target, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+            )
+        elif event in _WRITE_EVENTS:
+            target, writing = args[0] if args else None, True
+        else:
+            return
+        if not writing or not isinstance(target, str | bytes | os.PathLike):
+            return
+        path = Path(os.path.abspath(os.fsdecode(target)))
+        if path.is_relative_to(REAL_HOME) and not (
+            path.is_relative_to(REPO) or path.is_relative_to(TMP)
+        ):
+            cls.violations.append(f"{event} {path}")
+
+
+sys.addaudithook(_HomeGuard.audit)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """MLPATH_HOME and HOME in a temp folder; git identity pinned; the real home guarded."""
+    home = tmp_path / "home"
+    data = tmp_path / "mlpath-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MLPATH_HOME", str(data))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test Learner")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "learner@example.com")
+    for name in ("MLPATH_DEBUG", "NO_COLOR", "VISUAL", "EDITOR"):
+        monkeypatch.delenv(name, raising=False)
+    _HomeGuard.violations.clear()
+    _HomeGuard.active = True
+    try:
+        yield data
+    finally:
+        _HomeGuard.active = False
+    assert not _HomeGuard.violations, f"a test wrote to the real home: {_HomeGuard.violations}"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def mlpath() -> Callable[..., Result]:
+    """Run the CLI in-process, like a user would from a shell (stdout and stderr apart)."""
+    from mlpath.cli.app import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def mlpath_exe() -> str:
+    """The installed ``mlpath`` script of the environment running the tests."""
+    exe = shutil.which("mlpath", path=str(Path(sys.executable).parent))
+    assert exe, "mlpath is not installed in this environment (pip install -e '.[test]')"
+    return exe
+
+
+DEMO = """\
+schema: 1
+id: demo
+title: Demo
+summary: A small roadmap for tests.
+stages:
+  - id: basics
+    title: Basics
+    topics:
+      - id: alpha
+        title: Alpha
+        summary: First topic.
+        hours: 2
+      - id: beta
+        title: Beta
+        summary: Second topic.
+        hours: 3
+        requires: [alpha]
+"""
+
+
+@pytest.fixture
+def write_roadmap(tmp_path: Path) -> Callable[..., Path]:
+    def write(text: str | bytes = DEMO, name: str = "demo.yaml") -> Path:
+        path = tmp_path / "files" / name
+        path.parent.mkdir(exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,230 @@
+"""The progress commands as a learner uses them, plus the error boundary and JSON contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlpath import progress
+from tests.conftest import DEMO, Result
+
+CORE = ["foundations", "machine-learning", "deep-learning", "mlops"]
+
+
+def data(result: Result, command: str) -> Any:
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert list(document) == ["schema", "command", "data"]
+    assert document["schema"] == 1
+    assert document["command"] == command
+    return document["data"]
+
+
+def test_fresh_status_lists_the_core_path_at_zero(mlpath: Callable[..., Result]) -> None:
+    status = data(mlpath("status", "--json"), "status")
+    assert list(status) == ["roadmaps", "in_progress", "next", "hours_left", "store"]
+    assert [r["id"] for r in status["roadmaps"]] == CORE
+    assert all(r["percent"] == 0 for r in status["roadmaps"])
+    assert list(status["roadmaps"][0]) == [
+        "id", "title", "total", "done", "skipped", "started", "percent", "hours_total",
+        "hours_left",
+    ]  # fmt: skip
+    assert status["in_progress"] == []
+    assert status["next"][0]["id"] == "foundations/python-basics"
+
+
+def test_done_on_first_next_topic_raises_percent_and_shows_history(
+    mlpath: Callable[..., Result],
+) -> None:
+    first = data(mlpath("next", "--json"), "next")["topics"][0]
+    assert list(first) == ["id", "title", "roadmap", "hours", "state", "since"]
+    marked = data(mlpath("done", first["id"], "--note", "did the tutorial", "--json"), "done")
+    assert [c["after"] for c in marked["changed"]] == ["done"]
+
+    status = data(mlpath("status", "--json"), "status")
+    roadmap = next(r for r in status["roadmaps"] if r["id"] == first["roadmap"])
+    assert roadmap["done"] == 1
+    assert roadmap["percent"] == round(100 / roadmap["total"], 1)
+    assert roadmap["hours_left"] == roadmap["hours_total"] - first["hours"]
+
+    shown = data(mlpath("show", first["id"], "--json"), "show")
+    assert shown["state"] == "done"
+    assert [(e["state"], e["note"]) for e in shown["history"]] == [("done", "did the tutorial")]
+    text = mlpath("show", first["id"])
+    assert "done" in text.stdout and "did the tutorial" in text.stdout
+
+
+def test_next_puts_in_progress_first_then_path_order(mlpath: Callable[..., Result]) -> None:
+    ready = [t["id"] for t in data(mlpath("next", "-n", "50", "--json"), "next")["topics"]]
+    later = ready[3]
+    assert mlpath("start", later).exit_code == 0
+    again = [t["id"] for t in data(mlpath("next", "-n", "50", "--json"), "next")["topics"]]
+    assert again[0] == later
+    assert again[1:] == [t for t in ready if t != later]
+
+
+def test_next_only_offers_topics_whose_prerequisites_are_finished(
+    mlpath: Callable[..., Result],
+) -> None:
+    topics = data(mlpath("next", "-n", "100", "--json"), "next")["topics"]
+    shown = {t["id"]: data(mlpath("show", t["id"], "--json"), "show") for t in topics[:10]}
+    for detail in shown.values():
+        assert all(req["state"] in ("done", "skipped") for req in detail["requires"])
+
+
+def test_unchanged_state_is_not_recorded_twice(mlpath: Callable[..., Result]) -> None:
+    assert mlpath("done", "python-basics").exit_code == 0
+    again = mlpath("done", "python-basics")
+    assert again.exit_code == 0
+    assert "is already done" in again.stdout
+    history = data(mlpath("show", "python-basics", "--json"), "show")["history"]
+    assert len(history) == 1
+
+
+def test_reset_and_skip_keep_history(mlpath: Callable[..., Result]) -> None:
+    for command in ("start", "skip", "reset"):
+        assert mlpath(command, "foundations/sql").exit_code == 0
+    detail = data(mlpath("show", "sql", "--json"), "show")
+    assert detail["state"] == "not-started"
+    assert [e["state"] for e in detail["history"]] == ["started", "skipped", "reset"]
+
+
+def test_done_before_prerequisites_warns_but_records(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("done", "foundations/python-oop")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: foundations/python-oop has unfinished prerequisites: foundations/python-basics\n"
+    )
+    assert data(mlpath("show", "python-oop", "--json"), "show")["state"] == "done"
+
+
+def test_unknown_topic_suggests_close_matches(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("done", "pyton-basics")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: no topic 'pyton-basics'; did you mean 'foundations/python-basics'"
+    )
+    assert result.stderr.count("\n") == 1
+
+
+def test_ambiguous_topic_lists_candidates(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    mine = isolated_home / "roadmaps"
+    mine.mkdir(parents=True)
+    (mine / "demo.yaml").write_text(DEMO.replace("id: alpha", "id: numpy"), encoding="utf-8")
+    (mine / "demo.yaml").write_text(
+        DEMO.replace("- id: alpha", "- id: numpy").replace("[alpha]", "[numpy]"),
+        encoding="utf-8",
+    )
+    result = mlpath("start", "numpy")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: topic 'numpy' is in several roadmaps: foundations/numpy, demo/numpy; name one\n"
+    )
+    assert mlpath("start", "demo/numpy").exit_code == 0
+
+
+def test_several_topics_are_all_or_nothing(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("done", "python-basics", "no-such-topic")
+    assert result.exit_code == 1
+    assert data(mlpath("show", "python-basics", "--json"), "show")["history"] == []
+
+
+def test_status_roadmap_filter_and_unknown_roadmap(mlpath: Callable[..., Result]) -> None:
+    only = data(mlpath("status", "--roadmap", "nlp", "--json"), "status")
+    assert [r["id"] for r in only["roadmaps"]] == ["nlp"]
+    wrong = mlpath("status", "--roadmap", "mlop")
+    assert (wrong.exit_code, wrong.stderr) == (
+        1,
+        "error: no roadmap 'mlop'; did you mean 'mlops'?\n",
+    )
+
+
+def test_plain_text_status_when_piped(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("status")
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    assert "Foundations" in result.stdout and "[------------------------]" in result.stdout
+    assert "Next up" in result.stdout
+
+
+def test_usage_error_is_one_line_exit_2(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("next", "-n", "many")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: Invalid value for '-n'")
+    assert mlpath("next", "-n", "0").stderr == "error: -n must be at least 1, not 0\n"
+
+
+def test_unexpected_error_leaves_a_crash_file(
+    mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("something odd")
+
+    monkeypatch.setattr(progress, "status", broken)
+    result = mlpath("status")
+    assert result.exit_code == 70
+    assert "Traceback" not in result.stderr
+    crash = Path(result.stderr.split("Details: ")[1].split(" (please")[0])
+    assert crash.parent == isolated_home / "crash"
+    assert "ValueError: something odd" in crash.read_text()
+
+    monkeypatch.setenv("MLPATH_DEBUG", "1")
+    assert "Traceback" in mlpath("status").stderr
+
+
+def test_ctrl_c_exits_130(mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(progress, "status", interrupted)
+    assert mlpath("status").exit_code == 130
+
+
+def test_version_comes_from_package_metadata(mlpath: Callable[..., Result]) -> None:
+    from importlib.metadata import version
+
+    assert mlpath("--version").stdout == f"mlpath {version('mlpath')}\n"
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "MLPATH_HOME": str(home), "NO_COLOR": "1"}
+
+
+def test_installed_command_runs_from_another_folder(
+    mlpath_exe: str, isolated_home: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = subprocess.run(
+        [mlpath_exe, "status"], cwd=elsewhere, env=_env(isolated_home),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "Foundations" in run.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "mlpath", "done", "python-basics", "--json"],
+        cwd=elsewhere, env=_env(isolated_home), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert json.loads(module.stdout)["data"]["changed"][0]["after"] == "done"
+
+
+def test_status_does_not_import_heavy_modules(mlpath_exe: str, isolated_home: Path) -> None:
+    env = _env(isolated_home)
+    subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=True)  # warm cache
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlpath", "status"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    for heavy in ("cookiecutter", "git", "pydantic", "yaml", "rich"):
+        assert heavy not in imported, f"`mlpath status` imported {heavy}"

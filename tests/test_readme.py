@@ -1,0 +1,73 @@
+"""The README stays true: its Quick start, its command reference and its JSON keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mlpath.cli.app import app
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+HIDDEN = {"--install-completion", "--show-completion", "--help", "-h"}
+
+
+def _synopsis(path: str, command: Any) -> str:
+    parts = [path]
+    for param in command.params:
+        names = [n for n in param.opts if n not in HIDDEN]
+        if not names:
+            continue
+        if param.param_type_name == "argument":
+            parts.append(param.metavar or param.name.upper())
+            continue
+        flag = max(names, key=len) if len(names) == 1 or param.is_flag else names[0]
+        if param.is_flag:
+            parts.append(f"[{flag}]")
+        else:
+            parts.append(f"[{flag} {param.metavar or param.name.upper()}]")
+    return " ".join(parts)
+
+
+def _commands(group: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix} {name}"
+        if hasattr(command, "commands"):
+            yield from _commands(command, path)
+        else:
+            yield path, command
+
+
+COMMANDS = dict(_commands(typer.main.get_command(app), "mlpath"))
+
+
+def test_every_command_is_documented_with_its_options() -> None:
+    missing = [
+        _synopsis(path, cmd) for path, cmd in COMMANDS.items() if _synopsis(path, cmd) not in README
+    ]
+    assert missing == [], "README command reference is out of step with --help"
+
+
+def test_readme_documents_no_command_that_does_not_exist() -> None:
+    documented = set(re.findall(r"^    (mlpath(?: [a-z][a-z-]*)+)", README, flags=re.M))
+    known = {path for path in COMMANDS} | {
+        " ".join(path.split()[:-1]) for path in COMMANDS if len(path.split()) > 2
+    }
+    unknown = sorted(d for d in documented if not any(d.startswith(k) for k in known))
+    assert unknown == []
+
+
+def test_quick_start_has_the_two_command_lines() -> None:
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in quick.splitlines() if line.startswith("    ")]
+    assert len(lines) == 2
+    assert lines[0].strip().endswith("mlpath status")
+    assert lines[1].strip().endswith("pytest")
+
+
+def test_json_envelope_keys_are_documented() -> None:
+    for key in ("schema", "command", "data"):
+        assert f"`{key}`" in README

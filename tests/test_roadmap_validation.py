@@ -1,0 +1,305 @@
+"""Every kind of roadmap problem is reported as FILE:LINE:COL: message, exit 1, no traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO, Result
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([prev] * 9)}]\n"
+    for name, prev in zip("abcdefg", ["x", "*a", "*b", "*c", "*d", "*e", "*f"], strict=True)
+)
+
+CASES: list[tuple[str, str, int, int, str]] = [
+    (
+        "yaml syntax",
+        DEMO.replace("        title: Alpha\n", "        title: Alpha: one\n"),
+        10,
+        21,
+        "YAML syntax error: mapping values are not allowed in this context",
+    ),
+    (
+        "unclosed flow list",
+        DEMO.replace("requires: [alpha]", "requires: [alpha"),
+        18,
+        1,
+        "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)",
+    ),
+    ("empty file", "# nothing but a comment\n", 1, 1, "file is empty: expected a roadmap mapping"),
+    (
+        "not a mapping",
+        "- one\n- two\n",
+        1,
+        1,
+        "expected a roadmap mapping at the top, found a list",
+    ),
+    (
+        "unknown field",
+        DEMO.replace("        hours: 2\n", "        hours: 2\n        difficulty: hard\n"),
+        13,
+        9,
+        "unknown field 'difficulty' (allowed: id, title, summary, hours, requires, resources, "
+        "projects, checks)",
+    ),
+    (
+        "missing field",
+        DEMO.replace("        summary: First topic.\n", ""),
+        9,
+        9,
+        "missing required field 'summary'",
+    ),
+    (
+        "wrong type",
+        DEMO.replace("        hours: 2\n", "        hours: two\n"),
+        12,
+        16,
+        "'hours' must be a number, not text",
+    ),
+    (
+        "yaml boolean surprise",
+        DEMO.replace("        title: Beta\n", "        title: no\n"),
+        14,
+        16,
+        "'title' must be text, not a boolean: YAML reads no as a boolean; "
+        'put it in quotes ("no")',
+    ),
+    (
+        "yaml date surprise",
+        DEMO.replace("        title: Beta\n", "        title: 2024-01-01\n"),
+        14,
+        16,
+        "'title' must be text, not a date: YAML reads 2024-01-01 as a date; "
+        'put it in quotes ("2024-01-01")',
+    ),
+    (
+        "duplicate key",
+        DEMO.replace("        hours: 3\n", "        hours: 3\n        hours: 4\n"),
+        17,
+        9,
+        "duplicate key 'hours' (first defined at line 16)",
+    ),
+    (
+        "duplicate stage id",
+        DEMO + "  - id: basics\n    title: Again\n    topics:\n      - id: gamma\n"
+        "        title: Gamma\n        summary: Third.\n        hours: 1\n",
+        18,
+        9,
+        "duplicate stage id 'basics' (also stage 1)",
+    ),
+    (
+        "duplicate topic id",
+        DEMO.replace("      - id: beta", "      - id: alpha"),
+        13,
+        13,
+        "duplicate topic id 'alpha' (first defined at line 9)",
+    ),
+    (
+        "bad slug",
+        DEMO.replace("      - id: beta", "      - id: Beta_One"),
+        13,
+        13,
+        "'Beta_One' is not a valid id: use lowercase letters, digits and single hyphens "
+        "(for example linear-regression)",
+    ),
+    (
+        "prerequisite names no topic",
+        DEMO.replace("requires: [alpha]", "requires: [alpah]"),
+        17,
+        20,
+        "requires 'demo/alpah', which is not a topic; did you mean 'demo/alpha' or 'demo/beta'?",
+    ),
+    (
+        "prerequisite in a missing roadmap",
+        DEMO.replace("requires: [alpha]", "requires: [alpha, nowhere/topic]"),
+        17,
+        27,
+        "requires 'nowhere/topic', which is not a topic",
+    ),
+    (
+        "topic requires itself",
+        DEMO.replace("requires: [alpha]", "requires: [beta]"),
+        17,
+        20,
+        "a topic cannot require itself",
+    ),
+    (
+        "prerequisite cycle",
+        DEMO.replace("        hours: 2\n", "        hours: 2\n        requires: [beta]\n"),
+        13,
+        20,
+        "prerequisite cycle: demo/alpha -> demo/beta -> demo/alpha",
+    ),
+    (
+        "python tag",
+        DEMO.replace(
+            "        title: Beta\n", '        title: !!python/object/apply:os.system ["echo"]\n'
+        ),
+        14,
+        16,
+        "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
+    ),
+    (
+        "alias bomb",
+        BOMB,
+        6,
+        28,
+        "document expands to more than 500,000 values (aliases referring to aliases?); "
+        "refusing to load it",
+    ),
+    (
+        "deep nesting",
+        "a: " + "[" * 5000 + "]" * 5000 + "\n",
+        1,
+        67,
+        "nesting is deeper than 64 levels",
+    ),
+    (
+        "unsupported schema",
+        DEMO.replace("schema: 1", "schema: 2"),
+        1,
+        9,
+        "unsupported schema 2; this mlpath reads schema 1",
+    ),
+    (
+        "zero hours",
+        DEMO.replace("        hours: 2\n", "        hours: 0\n"),
+        12,
+        16,
+        "'hours' must be greater than 0; got 0",
+    ),
+    (
+        "unknown required roadmap",
+        DEMO.replace("stages:\n", "requires: [nowhere]\nstages:\n", 1),
+        5,
+        12,
+        "requires roadmap 'nowhere', which does not exist",
+    ),
+    (
+        "several documents",
+        DEMO + "---\nschema: 1\n",
+        18,
+        1,
+        "expected one YAML document, found several",
+    ),
+    (
+        "merge key",
+        DEMO.replace("        title: Beta\n", "        <<: {title: Beta}\n"),
+        14,
+        9,
+        "merge keys (<<) are not supported",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "message"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_each_problem_is_located(
+    mlpath: Callable[..., Result],
+    write_roadmap: Callable[..., Path],
+    text: str,
+    line: int,
+    col: int,
+    message: str,
+) -> None:
+    path = write_roadmap(text)
+    result = mlpath("roadmap", "validate", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}:{line}:{col}: {message}\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "col", "message"),
+    [
+        pytest.param(
+            b"schema: 1\nid: d\xe9mo\n",
+            2,
+            6,
+            "file is not valid UTF-8 (byte 0xe9); save it as UTF-8",
+            id="not utf-8",
+        ),
+        pytest.param(
+            b"schema: 1\nid: de\x00mo\n",
+            2,
+            7,
+            "character U+0000 is not allowed in YAML (control characters are not allowed)",
+            id="nul byte",
+        ),
+        pytest.param(
+            b"#" * (1024 * 1024 + 1),
+            1,
+            1,
+            "file is larger than 1024 KiB; split it into several roadmaps",
+            id="too big",
+        ),
+    ],
+)
+def test_unreadable_files(
+    mlpath: Callable[..., Result],
+    write_roadmap: Callable[..., Path],
+    data: bytes,
+    line: int,
+    col: int,
+    message: str,
+) -> None:
+    path = write_roadmap(data)
+    result = mlpath("roadmap", "validate", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}:{line}:{col}: {message}\n"
+
+
+def test_several_problems_all_reported_in_file_order(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    text = DEMO.replace("        hours: 2\n", "        hour: 2\n").replace("[alpha]", "[gone]")
+    path = write_roadmap(text)
+    result = mlpath("roadmap", "validate", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:9:9: missing required field 'hours'",
+        f"{path}:12:9: unknown field 'hour'; did you mean 'hours'?",
+    ]  # the bad prerequisite is checked once the file itself is valid
+
+
+def test_duplicate_roadmap_id_across_files(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    first = write_roadmap(DEMO, "one.yaml")
+    second = write_roadmap(DEMO, "two.yaml")
+    result = mlpath("roadmap", "validate", str(first), str(second))
+    assert result.exit_code == 1
+    assert result.stdout == f"ok {first}\n"
+    assert result.stderr == f"{second}:2:5: roadmap id 'demo' is already used by {first}\n"
+
+
+def test_byte_order_mark_is_accepted(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    path = write_roadmap(b"\xef\xbb\xbf" + DEMO.encode())
+    result = mlpath("roadmap", "validate", str(path))
+    assert (result.exit_code, result.stdout) == (0, f"ok {path}\n")
+
+
+def test_valid_file_passes_and_can_require_builtin_topics(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    path = write_roadmap(DEMO.replace("[alpha]", "[alpha, foundations/python-basics]"))
+    result = mlpath("roadmap", "validate", str(path))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"ok {path}\n", "")
+
+
+def test_a_broken_user_roadmap_stops_commands_with_its_location(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    user = isolated_home / "roadmaps"
+    user.mkdir(parents=True)
+    (user / "mine.yaml").write_text(DEMO.replace("hours: 3", "hours: lots"), encoding="utf-8")
+    result = mlpath("status")
+    assert result.exit_code == 1
+    assert result.stderr == f"{user / 'mine.yaml'}:16:16: 'hours' must be a number, not text\n"

@@ -1,0 +1,172 @@
+"""The store: creation, migrations (with backup), refusals, and read-only use without a file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlpath import store as store_mod
+from mlpath.errors import StoreBusyError, StoreError
+from mlpath.store import Store
+from tests.conftest import Result
+
+
+def test_fresh_store_is_created_with_wal_and_current_schema(isolated_home: Path) -> None:
+    with Store.open(create=True) as store:
+        assert store.path == isolated_home / "mlpath.db"
+        assert store.version() == store_mod.schema_version()
+        assert store.query("PRAGMA journal_mode") == [("wal",)]
+    leftovers = [p.name for p in isolated_home.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_read_only_use_creates_nothing(isolated_home: Path, mlpath: Callable[..., Result]) -> None:
+    with Store.open() as store:
+        assert store.path is None
+        assert store.latest_states() == {}
+    for command in (["status"], ["next"], ["show", "python-basics"], ["roadmap", "list"]):
+        assert mlpath(*command).exit_code == 0
+    assert not (isolated_home / "mlpath.db").exists()
+
+
+def test_events_are_appended_and_latest_wins(isolated_home: Path) -> None:
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "started", None)], "2026-01-01T10:00:00Z")
+        store.append_events(
+            [("a/x", "done", "yay"), ("a/y", "skipped", None)], "2026-01-02T10:00:00Z"
+        )
+        store.append_events([("a/y", "reset", None)], "2026-01-03T10:00:00Z")
+        assert store.latest_states() == {"a/x": ("done", "2026-01-02T10:00:00Z")}
+        assert [e.state for e in store.history("a/x")] == ["started", "done"]
+        assert store.history("a/x")[1].note == "yay"
+
+
+def _add_test_migration(monkeypatch: pytest.MonkeyPatch) -> None:
+    def m_extra(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE topic_events ADD COLUMN source TEXT DEFAULT 'cli'")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m_extra])
+
+
+def test_older_store_is_backed_up_then_migrated(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "done", "kept")], "2026-01-01T10:00:00Z")
+    old_version = store_mod.schema_version()
+    _add_test_migration(monkeypatch)
+
+    with Store.open(create=True) as store:
+        assert store.version() == old_version + 1
+        assert store.query("SELECT topic, note, source FROM topic_events") == [
+            ("a/x", "kept", "cli")
+        ]
+    backups = sorted(isolated_home.glob(f"mlpath.db.v{old_version}-*.bak"))
+    assert len(backups) == 1
+    copy = sqlite3.connect(backups[0])
+    try:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == old_version
+        assert copy.execute("SELECT note FROM topic_events").fetchall() == [("kept",)]
+    finally:
+        copy.close()
+
+
+def test_failing_migration_changes_nothing(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+    old_version = store_mod.schema_version()
+
+    def m_broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m_broken])
+    with pytest.raises(RuntimeError):
+        Store.open(create=True)
+    monkeypatch.undo()
+    conn = sqlite3.connect(isolated_home / "mlpath.db")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == old_version
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "half" not in tables
+    finally:
+        conn.close()
+
+
+def test_newer_store_is_refused(isolated_home: Path, mlpath: Callable[..., Result]) -> None:
+    Store.open(create=True).close()
+    conn = sqlite3.connect(isolated_home / "mlpath.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = (isolated_home / "mlpath.db").read_bytes()
+    result = mlpath("status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {isolated_home / 'mlpath.db'} was written by a newer mlpath (store schema 99, "
+        f"this mlpath knows {store_mod.schema_version()}); upgrade mlpath: "
+        "pip install --upgrade mlpath\n"
+    )
+    assert (isolated_home / "mlpath.db").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "is empty (0 bytes)"),
+        (b"this is not a database at all" * 100, "is damaged or is not an mlpath store"),
+    ],
+)
+def test_damaged_store_is_never_overwritten(
+    isolated_home: Path, mlpath: Callable[..., Result], content: bytes, expected: str
+) -> None:
+    isolated_home.mkdir(parents=True)
+    db = isolated_home / "mlpath.db"
+    db.write_bytes(content)
+    result = mlpath("done", "python-basics")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {db} {expected}")
+    assert result.stderr.count("\n") == 1
+    assert db.read_bytes() == content
+
+
+def test_foreign_sqlite_file_is_refused(isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True)
+    conn = sqlite3.connect(isolated_home / "mlpath.db")
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.close()
+    with pytest.raises(StoreError, match="did not create"):
+        Store.open(create=True)
+
+
+def test_write_lock_held_too_long_reports_busy(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Store.open(create=True).close()
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(isolated_home / "mlpath.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(create=True) as store, pytest.raises(StoreBusyError, match="store is busy"):
+            store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Store.open() as store:
+        assert store.latest_states() == {}
+
+
+def test_unwritable_home_names_folder_and_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlpath: Callable[..., Result]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MLPATH_HOME", str(blocker / "mlpath"))
+    result = mlpath("done", "python-basics")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot create the mlpath folder {blocker / 'mlpath'}")
+    assert "set MLPATH_HOME to a folder you can write to" in result.stderr
