@@ -43,10 +43,25 @@ def _m1_initial(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _m2_projects(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE projects (
+            id         INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            template   TEXT NOT NULL,
+            path       TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            topics     TEXT NOT NULL DEFAULT '[]'  -- JSON list of full topic ids
+        )
+        """
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: a released migration is never edited, reordered or removed.
-MIGRATIONS: list[Migration] = [_m1_initial]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_projects]
 
 
 def schema_version() -> int:

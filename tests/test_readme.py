@@ -22,13 +22,15 @@ def _synopsis(path: str, command: Any) -> str:
         if not names:
             continue
         if param.param_type_name == "argument":
-            parts.append(param.metavar or param.name.upper())
+            name = param.metavar or param.name.upper()
+            parts.append(name if param.required else f"[{name}]")
             continue
-        flag = max(names, key=len) if len(names) == 1 or param.is_flag else names[0]
+        flag = names[0]
+        many = "..." if getattr(param, "multiple", False) else ""
         if param.is_flag:
             parts.append(f"[{flag}]")
         else:
-            parts.append(f"[{flag} {param.metavar or param.name.upper()}]")
+            parts.append(f"[{flag} {param.metavar or param.name.upper()}]{many}")
     return " ".join(parts)
 
 
