@@ -1,0 +1,34 @@
+"""Session fixture: one small pipeline run in a temporary directory, shared by read-only tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from {{ cookiecutter.package_name }}.data import load_raw
+from {{ cookiecutter.package_name }}.model import Recommender
+from {{ cookiecutter.package_name }}.train import load_split
+
+from testkit import PROJECT_PARAMS, Trained, run_pipeline, small_params
+
+# `<package>.api` builds its app at import time from params.yaml; point it at this project's file
+# so the tests also run when pytest is started from another directory.
+os.environ.setdefault("PARAMS_PATH", str(PROJECT_PARAMS))
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    params = small_params(tmp_path_factory.mktemp("project"))
+    report = run_pipeline(params)
+    train, test = load_split(params.paths.processed_dir)
+    ratings, items = load_raw(params.paths.raw_dir)
+    return Trained(
+        params=params,
+        model=Recommender.load(params.paths.model_path),
+        report=report,
+        train=train,
+        test=test,
+        ratings=ratings,
+        items=items,
+    )

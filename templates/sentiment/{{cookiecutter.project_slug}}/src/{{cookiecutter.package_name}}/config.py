@@ -1,0 +1,113 @@
+"""Load configs/params.yaml into validated, typed objects (`python -m` prints them).
+
+Keeping every seed, split size and hyperparameter in one YAML file means an experiment is
+described by a diff of that file, and the code never hides a magic number. Pydantic checks
+the values when they are loaded, so a typo fails loudly here instead of deep inside sklearn.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_PARAMS_PATH = Path("configs/params.yaml")
+PARAMS_ENV_VAR = "PARAMS_PATH"
+
+
+class _Section(BaseModel):
+    """Base for config sections: immutable and strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    source: Literal["bundled", "full"] = "bundled"
+    bundled_path: Path
+    full_url: str
+    full_archive: Path
+    full_csv: Path
+    processed_dir: Path
+
+
+class SplitConfig(_Section):
+    test_size: float = Field(gt=0.0, lt=1.0)
+
+
+class FeaturesConfig(_Section):
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int = Field(default=1, ge=1)
+    max_df: float = Field(default=1.0, gt=0.0, le=1.0)
+    sublinear_tf: bool = True
+    max_features: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _check_ngram_range(self) -> FeaturesConfig:
+        low, high = self.ngram_range
+        if not 1 <= low <= high:
+            raise ValueError(f"ngram_range must satisfy 1 <= min <= max, got {self.ngram_range}")
+        return self
+
+
+class ModelConfig(_Section):
+    C: float = Field(gt=0.0)
+    max_iter: int = Field(default=1000, ge=1)
+    class_weight: Literal["balanced"] | None = None
+
+
+class BaselineConfig(_Section):
+    strategy: Literal["most_frequent", "prior", "stratified", "uniform"] = "most_frequent"
+
+
+class EvaluateConfig(_Section):
+    cv_folds: int = Field(default=5, ge=2)
+
+
+class PathsConfig(_Section):
+    model: Path
+    baseline: Path
+    metrics: Path
+    confusion_matrix: Path
+
+
+class Config(_Section):
+    """The whole of params.yaml plus the project root that relative paths hang off."""
+
+    root: Path
+    seed: int
+    data: DataConfig
+    split: SplitConfig
+    features: FeaturesConfig
+    model: ModelConfig
+    baseline: BaselineConfig
+    evaluate: EvaluateConfig
+    paths: PathsConfig
+
+    def resolve(self, path: Path) -> Path:
+        """Return ``path`` anchored at the project root unless it is already absolute."""
+        return path if path.is_absolute() else self.root / path
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read params.yaml (argument, then $PARAMS_PATH, then configs/params.yaml).
+
+    The project root is taken to be the parent of the ``configs/`` folder, so commands work
+    from any working directory once they know where the params file is.
+    """
+    params_path = Path(path or os.environ.get(PARAMS_ENV_VAR) or DEFAULT_PARAMS_PATH).resolve()
+    if not params_path.is_file():
+        raise FileNotFoundError(
+            f"Config file not found: {params_path}. Run from the project root or set "
+            f"{PARAMS_ENV_VAR}."
+        )
+    with params_path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle) or {}
+    return Config(root=params_path.parent.parent, **raw)
+
+
+if __name__ == "__main__":
+    # `python -m <package>.config` shows the resolved configuration, handy when debugging.
+    print(load_config().model_dump_json(indent=2))
