@@ -96,7 +96,7 @@ class Catalog:
             return self.roadmaps[roadmap_id]
         except KeyError:
             raise NotFoundError(
-                f"no roadmap '{roadmap_id}'{_suggest(roadmap_id, self.roadmaps)}"
+                f"no roadmap '{roadmap_id}'{suggest(roadmap_id, self.roadmaps)}"
             ) from None
 
     def resolve(self, ref: str) -> Topic:
@@ -128,7 +128,7 @@ class Catalog:
         return {k: tuple(v) for k, v in result.items()}
 
 
-def _suggest(word: str, pool: Iterable[str]) -> str:
+def suggest(word: str, pool: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(dict.fromkeys(pool)), n=3, cutoff=0.6)
     if not close:
         return ""
@@ -318,7 +318,7 @@ def _check_references(roadmaps: dict[str, Roadmap], locators: dict[str, Any]) ->
                     problems.append(
                         located.problem(
                             (*base, "requires", i),
-                            f"requires '{req}', which is not a topic{_suggest(req, pool)}",
+                            f"requires '{req}', which is not a topic{suggest(req, pool)}",
                         )
                     )
     for cycle in find_cycles({t.full_id: t.requires for r in roadmaps.values() for t in r.topics}):

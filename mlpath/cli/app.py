@@ -143,9 +143,10 @@ def root(
 
 
 def _compose() -> None:
-    from mlpath.cli import progress, roadmap
+    from mlpath.cli import progress, projects, roadmap
 
     app.add_typer(progress.app)
+    app.add_typer(projects.app)
     app.add_typer(roadmap.app, name="roadmap", rich_help_panel="Roadmaps")
 
 

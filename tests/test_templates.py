@@ -1,0 +1,81 @@
+"""The built-in portfolio templates work the moment they are generated.
+
+Each template is generated with `mlpath new-project --no-input`, installed into one fresh
+virtual environment (the install step needs the package index or a pip cache), and then its
+own pipeline and test suite run with network access blocked by an unreachable proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Result
+from tests.test_cli import data
+
+pytestmark = pytest.mark.slow
+
+TEMPLATES = ["housing-prices", "sentiment", "recommender"]
+OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           "NO_PROXY": "", "PIP_NO_INDEX": "1"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("templates-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    yield folder
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
+    done = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_generated_project_trains_tests_and_serves_offline(
+    template: str,
+    venv: Path,
+    mlpath: Callable[..., Result],
+    tmp_path: Path,
+) -> None:
+    created = data(
+        mlpath("new-project", template, "Demo Project", "--dir", str(tmp_path), "--no-input",
+               "--json"),
+        "new-project",
+    )  # fmt: skip
+    project = Path(created["path"])
+    git = ["git", "-C", str(project)]
+    assert _run([*git, "rev-list", "--count", "HEAD"], project, dict(os.environ)).strip() == "1"
+    assert _run([*git, "status", "--porcelain"], project, dict(os.environ)) == ""
+
+    python = venv / "bin" / "python"
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    _run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env, 1200)
+
+    offline = {**env, **OFFLINE}
+    make = ["make", f"PYTHON={python}"]
+    _run([*make, "data", "train", "evaluate"], project, offline)
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    assert metrics, "make evaluate wrote no metrics"
+
+    started = time.monotonic()
+    out = _run([*make, "test"], project, offline)
+    assert time.monotonic() - started < 120, "the generated test suite must stay under 2 minutes"
+    assert " passed" in out and " failed" not in out
+    _run([*make, "lint"], project, offline)
+    help_text = _run(["make"], project, offline)
+    for target in ("install", "data", "train", "evaluate", "test", "lint", "serve", "docker-build"):
+        assert target in help_text
