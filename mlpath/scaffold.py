@@ -227,14 +227,15 @@ def _collect_answers(
 
 def _git_identity(variables: Mapping[str, Any]) -> dict[str, str]:
     """The learner's git name and email as defaults for author_name and author_email."""
-    wanted = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
-              "author_email": ("GIT_AUTHOR_EMAIL", "user.email")}  # fmt: skip
-    if not any(key in variables for key in wanted) or shutil.which("git") is None:
+    sources = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
+               "author_email": ("GIT_AUTHOR_EMAIL", "user.email")}  # fmt: skip
+    wanted = {k: v for k, v in sources.items() if k in variables}
+    if not wanted or shutil.which("git") is None:
         return {}
+    found = {}
     with git_environment():
         import git
 
-        found = {}
         for key, (env, setting) in wanted.items():
             value = os.environ.get(env, "")
             if not value:
@@ -242,7 +243,7 @@ def _git_identity(variables: Mapping[str, Any]) -> dict[str, str]:
                     value = git.Git().config("--get", setting).strip()
                 except git.GitCommandError:
                     continue
-            if key in variables and value:
+            if value:
                 found[key] = value
     return found
 

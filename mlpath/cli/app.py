@@ -143,11 +143,12 @@ def root(
 
 
 def _compose() -> None:
-    from mlpath.cli import progress, projects, roadmap
+    from mlpath.cli import maintenance, progress, projects, roadmap
 
     app.add_typer(progress.app)
     app.add_typer(projects.app)
     app.add_typer(roadmap.app, name="roadmap", rich_help_panel="Roadmaps")
+    app.add_typer(maintenance.app)
 
 
 _compose()
