@@ -93,12 +93,22 @@ def list_projects(store: Store) -> list[ProjectRow]:
     return result
 
 
+def _untouched_since(folder: Path, since: dt.datetime) -> bool:
+    """Whether git has recorded nothing in this repository since ``since``: every commit
+    appends to the HEAD reflog, so an older reflog means no git process needs to be started."""
+    try:
+        changed = (folder / ".git" / "logs" / "HEAD").stat().st_mtime
+    except OSError:
+        return False
+    return changed < since.timestamp()
+
+
 def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> list[Commit]:
     """Commits made in [since, until) in the learner's scaffolded projects, oldest first."""
     found: list[Commit] = []
     for name, path in store.query("SELECT name, path FROM projects ORDER BY id"):
         folder = Path(path)
-        if not folder.is_dir() or not _has_repo(folder):
+        if not folder.is_dir() or not _has_repo(folder) or _untouched_since(folder, since):
             continue
         with git_environment():
             import git
