@@ -66,3 +66,7 @@ class StoreBusyError(StoreError):
 
 class InvalidInputError(MlpathError):
     """A value on the command line is not acceptable."""
+
+
+class EmptyEntryError(InvalidInputError):
+    """A journal entry with no text: nothing is saved."""

@@ -1,4 +1,5 @@
-"""Writing files so that a crash, a full disk or Ctrl-C never leaves half of one behind."""
+"""Files: written so that a crash, a full disk or Ctrl-C never leaves half of one behind, and
+read as exactly the text they hold."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+from mlpath.errors import InvalidInputError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -27,3 +30,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """Bytes read from a file or a pipe as text, exactly: no newline translation, so CRLF stays
+    CRLF. A UTF-8 byte order mark (as some editors write) is not part of the text."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"{source} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from mlpath.activity import WeekHours, WeekTotal, outlook
 from mlpath.errors import InvalidInputError
+from mlpath.pace import Finish, Pace, Streak
 from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
 from mlpath.store import Store, TopicEvent, utc_now
 
@@ -16,6 +19,9 @@ ACTIONS = {"start": "started", "done": "done", "skip": "skipped", "reset": "rese
 STATUS_NEXT = 5
 
 States = dict[str, tuple[str, str]]
+
+if TYPE_CHECKING:
+    from mlpath.journal import Entry
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,11 @@ class StatusResult:
     next: list[TopicRow]
     hours_left: float
     store: str
+    activity: list[WeekHours]  # the last 26 weeks, oldest first, this week last
+    this_week: WeekTotal
+    streak: Streak
+    pace: Pace
+    finish: Finish
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ class TopicDetail:
     requires: list[Link]
     unlocks: list[Link]
     history: list[TopicEvent]
+    notes: list[Entry]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -183,12 +195,18 @@ def status(catalog: Catalog, store: Store, roadmap_id: str | None = None) -> Sta
     progress = [_progress(r, states) for r in roadmaps]
     in_progress = [_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
+    ahead = outlook(store, [(p.id, p.hours_left) for p in progress])
     return StatusResult(
         roadmaps=progress,
         in_progress=in_progress,
         next=[_row(t, states) for t in fresh[:STATUS_NEXT]],
         hours_left=sum(p.hours_left for p in progress),
         store=store.label,
+        activity=ahead.activity,
+        this_week=ahead.this_week,
+        streak=ahead.streak,
+        pace=ahead.pace,
+        finish=ahead.finish,
     )
 
 
@@ -252,6 +270,8 @@ def mark(
 
 
 def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
+    from mlpath.journal import topic_notes  # off the path of status, which never needs it
+
     topic = catalog.resolve(ref)
     states = store.latest_states()
     roadmap = catalog.roadmaps[topic.roadmap]
@@ -278,4 +298,5 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
         requires=[link(r) for r in topic.requires],
         unlocks=[link(u) for u in catalog.unlocks.get(topic.full_id, ())],
         history=store.history(topic.full_id),
+        notes=topic_notes(store, topic.full_id),
     )

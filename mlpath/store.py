@@ -58,10 +58,56 @@ def _m2_projects(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m3_journal(conn: sqlite3.Connection) -> None:
+    # `day` is the learner's local calendar day the entry is about and `week` its ISO week,
+    # both fixed when written, so a later change of time zone never moves an entry to
+    # another week. `uid` makes an entry the same entry in every export and import.
+    conn.execute(
+        """
+        CREATE TABLE journal_entries (
+            id    INTEGER PRIMARY KEY,
+            uid   TEXT NOT NULL UNIQUE,
+            kind  TEXT NOT NULL CHECK (kind IN ('log', 'note')),
+            at    TEXT NOT NULL,  -- UTC instant it was written
+            day   TEXT NOT NULL,  -- YYYY-MM-DD
+            week  TEXT NOT NULL,  -- YYYY-Www
+            hours REAL CHECK (hours IS NULL OR (hours > 0 AND hours <= 24)),
+            text  TEXT NOT NULL
+        )
+        """
+    )
+    # (week, hours) covers the weekly sums behind status, review, streaks and pace.
+    conn.execute("CREATE INDEX journal_by_week ON journal_entries (week, hours)")
+    conn.execute("CREATE INDEX journal_by_day ON journal_entries (day, at)")
+    conn.execute(
+        """
+        CREATE TABLE journal_tags (
+            entry INTEGER NOT NULL REFERENCES journal_entries (id),
+            tag   TEXT NOT NULL,  -- without the '#', case-folded
+            PRIMARY KEY (entry, tag)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE INDEX journal_tags_by_tag ON journal_tags (tag, entry)")
+    conn.execute(
+        """
+        CREATE TABLE journal_topics (
+            entry INTEGER NOT NULL REFERENCES journal_entries (id),
+            topic TEXT NOT NULL,  -- full topic id
+            PRIMARY KEY (entry, topic)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE INDEX journal_topics_by_topic ON journal_topics (topic, entry)")
+    conn.execute("CREATE TABLE break_weeks (week TEXT PRIMARY KEY) WITHOUT ROWID")
+    # The weekly review reads the topic changes made inside one week.
+    conn.execute("CREATE INDEX topic_events_by_at ON topic_events (at)")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: a released migration is never edited, reordered or removed.
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_projects]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_projects, _m3_journal]
 
 
 def schema_version() -> int:

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,3 +144,30 @@ def write_roadmap(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+# POSIX TZ rules, so that tests do not depend on the system's zoneinfo files.
+BERLIN = "CET-1CEST,M3.5.0,M10.5.0/3"  # summer time from the last Sunday of March, 02:00
+LOS_ANGELES = "PST8PDT,M3.2.0,M11.1.0"
+TOKYO = "JST-9"
+
+SetZone = Callable[[str], None]
+
+
+@pytest.fixture
+def set_zone() -> Iterator[SetZone]:
+    """Switch this process's local time zone; the original is back after the test."""
+    saved = os.environ.get("TZ")
+
+    def switch(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    try:
+        yield switch
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()

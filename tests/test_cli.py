@@ -29,7 +29,10 @@ def data(result: Result, command: str) -> Any:
 
 def test_fresh_status_lists_the_core_path_at_zero(mlpath: Callable[..., Result]) -> None:
     status = data(mlpath("status", "--json"), "status")
-    assert list(status) == ["roadmaps", "in_progress", "next", "hours_left", "store"]
+    assert list(status) == [
+        "roadmaps", "in_progress", "next", "hours_left", "store",
+        "activity", "this_week", "streak", "pace", "finish",
+    ]  # fmt: skip
     assert [r["id"] for r in status["roadmaps"]] == CORE
     assert all(r["percent"] == 0 for r in status["roadmaps"])
     assert list(status["roadmaps"][0]) == [

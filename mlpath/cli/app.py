@@ -143,11 +143,15 @@ def root(
 
 
 def _compose() -> None:
-    from mlpath.cli import maintenance, progress, projects, roadmap
+    from mlpath.cli import data, journal, maintenance, progress, projects, roadmap
 
     app.add_typer(progress.app)
     app.add_typer(projects.app)
     app.add_typer(roadmap.app, name="roadmap", rich_help_panel="Roadmaps")
+    app.add_typer(journal.app)
+    app.add_typer(journal.journal_app, name="journal", rich_help_panel="Journal")
+    app.add_typer(data.app)
+    app.add_typer(data.config_app, name="config", rich_help_panel="Your data")
     app.add_typer(maintenance.app)
 
 

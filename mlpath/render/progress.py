@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
+from mlpath.render import activity
 from mlpath.render.output import Out, Segment, hours, plural, warn
 
 STATE_STYLE = {
@@ -50,8 +51,10 @@ def render_status(result: StatusResult, out: Out) -> None:
     )
     out.blank()
     width = max(len(p.title) for p in result.roadmaps)
+    finish = {r.id: r.date for r in result.finish.roadmaps}
     for p in result.roadmaps:
         finished = p.done + p.skipped
+        by = finish.get(p.id)
         out.line(
             "  ",
             (p.title.ljust(width), "bold"),
@@ -60,7 +63,17 @@ def render_status(result: StatusResult, out: Out) -> None:
             f"  {finished:>3}/{p.total:<3} ",
             (f"{p.percent:>5.1f}%", "green" if p.percent >= 100 else ""),
             (f"  {hours(p.hours_left)} left", "grey50"),
+            (f"  by {by}" if by else "", "grey50"),
         )
+    out.blank()
+    activity.week_line(out, result.this_week)
+    activity.labelled(
+        out,
+        "Activity",
+        *activity.heatmap(result.activity, result.this_week.goal, out),
+        (f"  {len(result.activity)} weeks to {result.this_week.week}", "grey50"),
+    )
+    activity.rhythm(out, result.streak, result.pace, result.finish)
     if result.in_progress:
         out.blank()
         out.line(("In progress", "bold yellow"))
@@ -154,3 +167,10 @@ def render_show(detail: TopicDetail, out: Out) -> None:
         [(local_time(e.at), "grey50"), state(e.state), e.note or ""] for e in detail.history
     ]
     out.table(rows)
+    if detail.notes:
+        from mlpath.render.journal import entry  # kept off the import path of status
+
+        out.blank()
+        out.line(("Notes", "bold"))
+        for note in detail.notes:
+            entry(out, note)

@@ -1,0 +1,94 @@
+"""export, import and config.
+
+Core and render modules are imported inside the commands: every mlpath command builds this
+module, and only these commands need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlpath.cli.common import JsonOpt, emit
+from mlpath.store import Store
+
+app = typer.Typer()
+config_app = typer.Typer()
+
+
+class Format(StrEnum):
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command(rich_help_panel="Your data")
+def export(
+    fmt: Annotated[
+        Format,
+        typer.Option(
+            "--format", metavar="json|markdown", help="JSON (to import again) or Markdown."
+        ),
+    ] = Format.json,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here (default: stdout)."),
+    ] = None,
+) -> None:
+    """All your data: progress, journal, notes, settings, projects."""
+    from mlpath import export as exchange
+    from mlpath.render.data import render_exported
+    from mlpath.render.output import Out
+
+    with Store.open() as store:
+        result = exchange.export(store, fmt.value, output)
+    if output is None:
+        sys.stdout.write(result.text)
+    else:
+        render_exported(result, Out())
+
+
+@app.command("import", rich_help_panel="Your data")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="An mlpath or jrnl JSON export.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an mlpath or jrnl JSON export to your data (all or nothing; again adds nothing)."""
+    from mlpath import export as exchange
+    from mlpath.render.data import render_imported
+
+    checked = exchange.read(file)
+    with Store.open(create=True) as store:
+        result = exchange.apply(store, checked)
+    emit("import", result, as_json, render_imported)
+
+
+@config_app.callback(invoke_without_command=True)
+def config(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Your settings (change one with `mlpath config set KEY VALUE`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from mlpath.config import show
+    from mlpath.render.data import render_config
+
+    with Store.open() as store:
+        result = show(store)
+    emit("config", result, as_json, render_config)
+
+
+@config_app.command("set")
+def set_(
+    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    value: Annotated[str, typer.Argument(metavar="VALUE")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a setting."""
+    from mlpath.config import set_value
+    from mlpath.render.data import render_setting
+
+    with Store.open(create=True) as store:
+        result = set_value(store, key, value)
+    emit("config set", result, as_json, render_setting)

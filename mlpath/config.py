@@ -1,0 +1,87 @@
+"""The settings a learner can change with `mlpath config`, kept in the store's settings table."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mlpath.errors import InvalidInputError, NotFoundError
+from mlpath.roadmaps import suggest
+from mlpath.store import Store
+
+WEEKLY_HOURS = "weekly-hours"
+
+
+@dataclass(frozen=True)
+class Spec:
+    default: float
+    low: float  # exclusive
+    high: float  # inclusive
+    description: str
+
+
+SPECS = {
+    WEEKLY_HOURS: Spec(
+        10.0, 0.0, 168.0, "hours a week you aim to learn: the goal in status and review"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: float
+    default: float
+    description: str
+
+
+@dataclass(frozen=True)
+class ConfigResult:
+    settings: list[Setting]
+
+
+def normalise(key: str, text: str) -> str:
+    """The stored form of a value the learner typed, or an error saying what is allowed."""
+    spec = _spec(key)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not spec.low < value <= spec.high:
+        raise InvalidInputError(
+            f"{key} must be a number above {spec.low:g} and at most {spec.high:g}, not '{text}'"
+        )
+    return f"{value:g}"
+
+
+def value(store: Store, key: str) -> float:
+    spec = _spec(key)
+    raw = store.get_setting(key)
+    return float(raw) if raw is not None else spec.default
+
+
+def weekly_goal(store: Store) -> float:
+    return value(store, WEEKLY_HOURS)
+
+
+def show(store: Store) -> ConfigResult:
+    return ConfigResult([_setting(store, key) for key in SPECS])
+
+
+def set_value(store: Store, key: str, text: str) -> Setting:
+    store.set_setting(key, normalise(key, text))
+    return _setting(store, key)
+
+
+def _setting(store: Store, key: str) -> Setting:
+    spec = SPECS[key]
+    return Setting(key, value(store, key), spec.default, spec.description)
+
+
+def _spec(key: str) -> Spec:
+    try:
+        return SPECS[key]
+    except KeyError:
+        known = ", ".join(SPECS)
+        hint = suggest(key, SPECS) or f"; settings: {known}"
+        raise NotFoundError(f"no setting '{key}'{hint}") from None

@@ -1,0 +1,112 @@
+"""Calendar rules: ISO weeks in the learner's local time, and the dates they may type.
+
+A week is written ``YYYY-Www`` (ISO 8601: weeks start on Monday, week 1 holds the year's first
+Thursday, so some years have a week 53). For arithmetic a week is also a plain integer, its
+*index*: the number of whole weeks since Monday 1 January of year 1, so that "the week before"
+is ``index - 1`` across any year boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from mlpath.errors import InvalidInputError
+
+_WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAYS_AGO = re.compile(r"(\d{1,5}) days? ago")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DATE_WORDS = "YYYY-MM-DD, today, yesterday, N days ago, or a weekday such as 'last monday'"
+
+
+def week_of(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def monday(week: str) -> dt.date:
+    """The first day of a week already known to be valid (see ``parse_week``)."""
+    return dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+
+
+def week_index(week: str) -> int:
+    # date(1, 1, 1) is a Monday with ordinal 1, so Mondays are exactly the ordinals 1 + 7k.
+    return (monday(week).toordinal() - 1) // 7
+
+
+def week_at(index: int) -> str:
+    return week_of(dt.date.fromordinal(index * 7 + 1))
+
+
+def parse_week(text: str, option: str = "--week") -> str:
+    """``YYYY-Www`` as the learner typed it, checked against the calendar."""
+    found = _WEEK.fullmatch(text.strip())
+    if not found:
+        raise InvalidInputError(f"{option} '{text}' is not a week: use YYYY-Www, e.g. 2026-W07")
+    year, number = int(found[1]), int(found[2])
+    if year < 1:
+        raise InvalidInputError(f"{option} '{text}' is not a week: there is no year 0")
+    weeks = dt.date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last week
+    if not 1 <= number <= weeks:
+        raise InvalidInputError(f"{option} '{text}' is not a week: {year:04d} has {weeks} weeks")
+    return f"{year:04d}-W{number:02d}"
+
+
+def parse_day(text: str, today: dt.date, option: str = "--date") -> dt.date:
+    """A calendar day from an ISO date or a word.
+
+    A bare weekday ("friday") is the most recent one, today included; "last friday" is the
+    most recent one before today.
+    """
+    word = " ".join(text.lower().split())
+    if word == "today":
+        return today
+    if word == "yesterday":
+        return today - dt.timedelta(days=1)
+    if ago := _DAYS_AGO.fullmatch(word):
+        return today - dt.timedelta(days=int(ago[1]))
+    last = word.startswith("last ")
+    name = word.removeprefix("last ")
+    if name in WEEKDAYS:
+        back = (today.weekday() - WEEKDAYS.index(name)) % 7
+        return today - dt.timedelta(days=back or (7 if last else 0))
+    if _ISO_DAY.fullmatch(word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            raise InvalidInputError(f"{option} '{text}' is not a day of the calendar") from None
+    raise InvalidInputError(f"{option} '{text}' is not a date: use {DATE_WORDS}")
+
+
+def past_day(text: str, today: dt.date, option: str = "--date") -> dt.date:
+    """Like ``parse_day``, refusing days after today: a journal records what happened."""
+    day = parse_day(text, today, option)
+    if day > today:
+        raise InvalidInputError(
+            f"{option} {day.isoformat()} is in the future (today is {today.isoformat()})"
+        )
+    return day
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    """The store's timestamp format: UTC, whole seconds, a trailing Z."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def local_day(stamp: str) -> dt.date:
+    """The learner's calendar day, in the current time zone, of a stored UTC timestamp."""
+    return dt.datetime.fromisoformat(stamp).astimezone().date()
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The UTC instant at which ``day`` begins in the current local time zone."""
+    # A naive datetime's astimezone() reads it as local time, with that day's own offset.
+    return dt.datetime.combine(day, dt.time()).astimezone().astimezone(dt.UTC)
+
+
+def week_bounds(week: str) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants at which a week starts and ends in the local time zone: 167 or 169
+    hours apart in a week when the clocks change."""
+    start = monday(week)
+    return local_midnight(start), local_midnight(start + dt.timedelta(days=7))

@@ -1,0 +1,115 @@
+"""Streaks, pace and finish dates: pure functions of weekly data, so each rule is a table test.
+
+Weeks are week indexes (see ``mlpath.dates.week_index``): consecutive weeks differ by one.
+
+- Streak: consecutive weeks with at least one journal entry. A break week (planned holiday,
+  exams) neither counts nor breaks it. The current week counts once it has an entry and does
+  not break the streak while it is still going. Longest is the longest such run ever.
+- Pace: the mean hours logged per week over the last ``PACE_WEEKS`` complete weeks before the
+  current one, skipping break weeks (the window reaches further back instead) and never
+  reaching before the learner's first entry; an empty week counts as 0 hours. With fewer than
+  ``MIN_DATA_WEEKS`` such weeks there is too little data and the pace is the weekly goal.
+- Finish dates: roadmaps are learned in path order, so a roadmap is finished when its own hours
+  left and those of every followed roadmap before it are done: cumulative hours left ÷ pace.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+PACE_WEEKS = 8
+MIN_DATA_WEEKS = 2
+
+
+@dataclass(frozen=True)
+class Streak:
+    current: int
+    longest: int
+
+
+@dataclass(frozen=True)
+class Pace:
+    hours_per_week: float
+    weeks: int  # complete weeks of data behind the figure (0 to PACE_WEEKS)
+    source: str  # "log": measured from the journal; "goal": too little data, the weekly goal
+
+
+@dataclass(frozen=True)
+class RoadmapFinish:
+    id: str
+    hours_left: float
+    date: str | None  # ISO date; None when nothing is left or there is no pace to go by
+
+
+@dataclass(frozen=True)
+class Finish:
+    date: str | None
+    roadmaps: list[RoadmapFinish]
+
+
+def streak(active: Collection[int], breaks: Collection[int], current: int) -> Streak:
+    """Current and longest streak of weeks with entries, as of the week ``current``."""
+    pauses = sorted(breaks)
+
+    def unbroken(before: int, after: int) -> bool:
+        """Every week strictly between the two is a break."""
+        between = after - before - 1
+        return between == bisect.bisect_left(pauses, after) - bisect.bisect_right(pauses, before)
+
+    run = longest = 0
+    previous: int | None = None
+    breaks_set = set(breaks)
+    for week in sorted(w for w in set(active) if w <= current and w not in breaks_set):
+        run = run + 1 if previous is not None and unbroken(previous, week) else 1
+        longest = max(longest, run)
+        previous = week
+    if previous is None:
+        return Streak(0, 0)
+    # The current week, still going, cannot end a streak: only the weeks before it can.
+    alive = previous == current or unbroken(previous, current)
+    return Streak(run if alive else 0, longest)
+
+
+def pace(hours: Mapping[int, float], breaks: Collection[int], current: int, goal: float) -> Pace:
+    """Mean weekly hours over the recent complete weeks; ``hours`` has every week with an
+    entry (0 for entries without hours)."""
+    if not hours:
+        return Pace(goal, 0, "goal")
+    first = min(hours)
+    window: list[int] = []
+    week = current - 1
+    while len(window) < PACE_WEEKS and week >= first:
+        if week not in breaks:
+            window.append(week)
+        week -= 1
+    if len(window) < MIN_DATA_WEEKS:
+        return Pace(goal, len(window), "goal")
+    mean = sum(hours.get(w, 0.0) for w in window) / len(window)
+    return Pace(round(mean, 2), len(window), "log")
+
+
+def finish(left: Sequence[tuple[str, float]], per_week: float, today: dt.date) -> Finish:
+    """Finish dates for roadmaps in path order (``left``: each id with its hours left)."""
+    rows: list[RoadmapFinish] = []
+    total = 0.0
+    for roadmap_id, hours_left in left:
+        total += hours_left
+        rows.append(
+            RoadmapFinish(
+                roadmap_id, hours_left, _date(total, per_week, today) if hours_left else None
+            )
+        )
+    return Finish(_date(total, per_week, today) if total else None, rows)
+
+
+def _date(hours: float, per_week: float, today: dt.date) -> str | None:
+    if per_week <= 0:
+        return None
+    try:
+        return (today + dt.timedelta(days=math.ceil(hours / per_week * 7))).isoformat()
+    except OverflowError:  # beyond the year 9999: no date worth printing
+        return None

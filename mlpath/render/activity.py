@@ -1,0 +1,74 @@
+"""The learning-rhythm lines that status and review share: this week, the activity heatmap,
+the streak, the pace and the finish date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mlpath.activity import WeekHours, WeekTotal
+from mlpath.pace import Finish, Pace, Streak
+from mlpath.render.output import Out, Segment, hours, plural
+
+# Levels of a week's hours against the goal: none, under a third, under two thirds, under
+# the goal, goal met. Plain text uses one ASCII character a week so the row pipes well.
+PLAIN_LEVELS = ".-=+#"
+RICH_LEVELS = ("grey30", "dark_green", "green4", "green3", "bright_green")
+BREAK = "~"
+LABEL = 11
+
+
+def level(week_hours: float, goal: float) -> int:
+    if week_hours <= 0:
+        return 0
+    return min(4, 1 + int(3 * week_hours / goal))
+
+
+def heatmap(weeks: list[WeekHours], goal: float, out: Out) -> list[Segment]:
+    if not out.rich:
+        return ["".join(BREAK if w.on_break else PLAIN_LEVELS[level(w.hours, goal)] for w in weeks)]
+    return [
+        (BREAK, "grey50") if w.on_break else ("■", RICH_LEVELS[level(w.hours, goal)]) for w in weeks
+    ]
+
+
+def day(iso: str) -> str:
+    return f"{dt.date.fromisoformat(iso):%a %d %b %Y}"
+
+
+def streak_text(streak: Streak) -> str:
+    return f"{plural(streak.current, 'week')} · longest {plural(streak.longest, 'week')}"
+
+
+def pace_text(pace: Pace) -> str:
+    if pace.source == "goal":
+        return f"{hours(pace.hours_per_week)} a week: your goal, until 2 full weeks are logged"
+    return f"{hours(pace.hours_per_week)} a week over the last {plural(pace.weeks, 'week')}"
+
+
+def finish_text(finish: Finish, pace: Pace) -> str:
+    if finish.date:
+        return f"around {day(finish.date)} at this pace"
+    if any(r.hours_left for r in finish.roadmaps) and pace.hours_per_week <= 0:
+        return "no estimate: no hours logged lately (mlpath log --hours H)"
+    return "nothing left on your path"
+
+
+def labelled(out: Out, label: str, *segments: Segment) -> None:
+    out.line((label.ljust(LABEL), "bold"), *segments)
+
+
+def week_line(out: Out, week: WeekTotal) -> None:
+    done = min(week.hours / week.goal, 1.0)
+    labelled(
+        out,
+        "This week",
+        *out.bar(done, 16),
+        f"  {hours(week.hours)} of {hours(week.goal)}",
+        (f"  {plural(week.entries, 'entry', 'entries')} · {week.week}", "grey50"),
+    )
+
+
+def rhythm(out: Out, streak: Streak, pace: Pace, finish: Finish) -> None:
+    labelled(out, "Streak", streak_text(streak))
+    labelled(out, "Pace", pace_text(pace))
+    labelled(out, "Finish", finish_text(finish, pace))

@@ -1,0 +1,45 @@
+"""Text for export (to a file), import and config."""
+
+from __future__ import annotations
+
+from mlpath.config import ConfigResult, Setting
+from mlpath.export import SECTIONS, ExportResult, ImportResult
+from mlpath.render.output import Out, Segment, join, plural
+
+_NAMES = {
+    "settings": ("setting", "settings"),
+    "events": ("progress event", "progress events"),
+    "entries": ("journal entry", "journal entries"),
+    "breaks": ("break week", "break weeks"),
+    "projects": ("project", "projects"),
+}
+
+
+def _counted(counts: dict[str, int]) -> str:
+    parts = [plural(counts[k], *_NAMES[k]) for k in SECTIONS if counts[k]]
+    return join(parts) if parts else "nothing"
+
+
+def render_exported(result: ExportResult, out: Out) -> None:
+    out.line(("Exported ", "bold"), _counted(result.counts), f" to {result.path}")
+
+
+def render_imported(result: ImportResult, out: Out) -> None:
+    out.line(("Imported ", "bold"), f"{result.file} ({result.format}): ", _counted(result.added))
+    if any(result.unchanged.values()):
+        out.line((f"Already in your store: {_counted(result.unchanged)}", "grey50"))
+
+
+def _row(setting: Setting) -> list[Segment]:
+    default = " (default)" if setting.value == setting.default else ""
+    return [(setting.key, "bold"), f"{setting.value:g}{default}", (setting.description, "grey50")]
+
+
+def render_config(result: ConfigResult, out: Out) -> None:
+    out.table([_row(s) for s in result.settings], indent=0)
+    out.blank()
+    out.line(("Change one with `mlpath config set KEY VALUE`.", "grey50"))
+
+
+def render_setting(setting: Setting, out: Out) -> None:
+    out.table([_row(setting)], indent=0)

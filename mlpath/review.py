@@ -1,0 +1,57 @@
+"""The weekly review: one week's hours against the goal, its entries, topic changes and
+commits, with the streak, pace and finish dates as of today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from mlpath import activity, dates, journal, progress
+from mlpath.errors import InvalidInputError
+from mlpath.pace import Finish, Pace, Streak
+from mlpath.projects import Commit, commits_between
+from mlpath.roadmaps import Catalog
+from mlpath.store import Store
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    week: str
+    start: str  # its Monday
+    end: str  # its Sunday
+    on_break: bool
+    hours: float
+    goal: float
+    entries: list[journal.Entry]  # oldest first
+    topics: journal.TopicChanges
+    commits: list[Commit]
+    streak: Streak
+    pace: Pace
+    finish: Finish
+
+
+def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewResult:
+    today = dt.date.today()
+    chosen = dates.parse_week(week) if week else dates.week_of(today)
+    monday = dates.monday(chosen)
+    if monday > today:
+        raise InvalidInputError(
+            f"--week {chosen} has not started yet (this week is {dates.week_of(today)})"
+        )
+    overview = progress.status(catalog, store)
+    total = activity.week_total(store, chosen)
+    since, until = dates.week_bounds(chosen)
+    return ReviewResult(
+        week=chosen,
+        start=monday.isoformat(),
+        end=(monday + dt.timedelta(days=6)).isoformat(),
+        on_break=dates.week_index(chosen) in activity.break_weeks(store),
+        hours=total.hours,
+        goal=total.goal,
+        entries=journal.week_entries(store, chosen),
+        topics=journal.topic_changes(store, chosen),
+        commits=commits_between(store, since, until),
+        streak=overview.streak,
+        pace=overview.pace,
+        finish=overview.finish,
+    )
