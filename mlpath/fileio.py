@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,23 @@ from mlpath.errors import InvalidInputError
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temp file beside ``path``, flush it to disk, then rename it over
-    ``path``. Readers see the old file or the new one, never a mix."""
+    ``path``. Readers see the old file or the new one, never a mix.
+
+    A link is followed, so the file it points to is replaced rather than the link. A device
+    or pipe (``/dev/stdout``, a FIFO) is written to directly: renaming over it would replace
+    the device itself.
+    """
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        regular = True
+    if not regular:
+        with path.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+        return
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

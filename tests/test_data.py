@@ -336,3 +336,62 @@ def test_any_store_round_trips_through_export_and_import(
             assert export.export(store, "json").text == exported.text
         assert first.added == exported.counts
         assert sum(second.added.values()) == 0
+
+
+def test_export_to_a_device_writes_through_and_never_replaces_it(
+    mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    real_replace = os.replace
+
+    def guarded_replace(src: Any, dst: Any) -> None:  # so a regression cannot break /dev/full
+        assert not str(dst).startswith("/dev/"), f"tried to rename over {dst}"
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", guarded_replace)
+    assert mlpath("log", "an entry").exit_code == 0
+    full = Path("/dev/full")
+    before = full.stat()
+    result = mlpath("export", "-o", str(full))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: cannot write /dev/full (No space left on device); nothing was changed\n"
+    )
+    after = full.stat()
+    assert (after.st_mode, after.st_rdev) == (before.st_mode, before.st_rdev)
+    assert not list(Path("/dev").glob(".full.*"))
+
+
+def test_export_through_a_link_replaces_the_file_it_points_to(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert mlpath("log", "an entry").exit_code == 0
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert mlpath("export", "-o", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert '"format": "mlpath"' in real.read_text()
+
+
+def test_full_disk_keeps_the_old_export(
+    mlpath: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    assert mlpath("log", "an entry").exit_code == 0
+    target = tmp_path / "export.json"
+    target.write_text("the previous export")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    result = mlpath("export", "-o", str(target))
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert target.read_text() == "the previous export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -2,7 +2,7 @@
 
 - ``MlpathError`` (anything the user can fix): one red line on stderr, exit 1.
 - Usage errors (bad options, missing arguments): one line on stderr, exit 2.
-- Ctrl-C: exit 130.
+- Ctrl-C: exit 130. Output cut short by its reader (``| head``): exit 141, quietly.
 - Anything unexpected: a short message naming a crash file with the traceback, exit 70
   (the traceback itself goes to stderr only with ``MLPATH_DEBUG=1``).
 """
@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 from mlpath.errors import MlpathError, RoadmapError
 
 EXIT_CRASH = 70  # EX_SOFTWARE
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
 
 
 def _err(*segments: str | tuple[str, str]) -> None:
@@ -67,7 +68,7 @@ class MlpathGroup(TyperGroup):
         except MlpathError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:
             crash = write_crash_report(exc)
@@ -92,6 +93,9 @@ class MlpathGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
+        except BrokenPipeError:  # `mlpath ... | head`: the reader left; nothing to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except typer.TyperException as exc:  # usage errors: one line, exit 2
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "mlpath"
             _err(
