@@ -231,3 +231,17 @@ def test_status_does_not_import_heavy_modules(mlpath_exe: str, isolated_home: Pa
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
     for heavy in ("cookiecutter", "git", "pydantic", "yaml", "rich"):
         assert heavy not in imported, f"`mlpath status` imported {heavy}"
+
+
+def test_command_table_matches_the_command_modules() -> None:
+    import typer.main
+
+    from mlpath.cli.app import COMMANDS, build_app
+
+    everything = typer.main.get_command(build_app())
+    assert isinstance(everything, typer.core.TyperGroup)
+    assert set(COMMANDS) == set(everything.commands)
+    for name, module in COMMANDS.items():
+        alone = typer.main.get_command(build_app([module]))
+        assert isinstance(alone, typer.core.TyperGroup)
+        assert name in alone.commands

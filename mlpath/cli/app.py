@@ -9,11 +9,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +38,10 @@ def report_error(exc: MlpathError) -> None:
 
 
 def write_crash_report(exc: BaseException) -> Path:
+    import datetime as dt
+    import tempfile
+    import traceback
+
     from mlpath import paths, version
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -73,6 +74,8 @@ class MlpathGroup(TyperGroup):
         except Exception as exc:
             crash = write_crash_report(exc)
             if os.environ.get("MLPATH_DEBUG") == "1":
+                import traceback
+
                 traceback.print_exception(exc, file=sys.stderr)
             _err(
                 ("error: ", "bold red"),
@@ -109,16 +112,6 @@ class MlpathGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-app = typer.Typer(
-    cls=MlpathGroup,
-    name="mlpath",
-    help="Your path to ML engineering: roadmaps, progress, journal and portfolio projects.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _print_version(value: bool) -> None:
     if value:
         from mlpath import version
@@ -127,7 +120,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     _version: Annotated[
         bool,
@@ -146,21 +138,66 @@ def root(
     """
 
 
-def _compose() -> None:
-    from mlpath.cli import data, journal, maintenance, progress, projects, roadmap
+# Each command module's Typer apps: (attribute, group name or None to merge, help panel).
+MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
+    "progress": [("app", None, None)],
+    "projects": [("app", None, None)],
+    "roadmap": [("app", "roadmap", "Roadmaps")],
+    "journal": [("app", None, None), ("journal_app", "journal", "Journal")],
+    "data": [("app", None, None), ("config_app", "config", "Your data")],
+    "maintenance": [("app", None, None)],
+}
+# Which module provides each top-level command, so that a run imports only that module
+# (a test keeps this in step with the modules).
+COMMANDS = {
+    **dict.fromkeys(("status", "next", "start", "done", "skip", "reset", "show"), "progress"),
+    **dict.fromkeys(("new-project", "projects"), "projects"),
+    "roadmap": "roadmap",
+    **dict.fromkeys(("log", "note", "journal", "review"), "journal"),
+    **dict.fromkeys(("export", "import", "config"), "data"),
+    **dict.fromkeys(("backup", "doctor"), "maintenance"),
+}
 
-    app.add_typer(progress.app)
-    app.add_typer(projects.app)
-    app.add_typer(roadmap.app, name="roadmap", rich_help_panel="Roadmaps")
-    app.add_typer(journal.app)
-    app.add_typer(journal.journal_app, name="journal", rich_help_panel="Journal")
-    app.add_typer(data.app)
-    app.add_typer(data.config_app, name="config", rich_help_panel="Your data")
-    app.add_typer(maintenance.app)
+
+def build_app(modules: Sequence[str] = tuple(MODULES)) -> typer.Typer:
+    """The root app with the commands of ``modules`` (default: all of them)."""
+    import importlib
+
+    built = typer.Typer(
+        cls=MlpathGroup,
+        name="mlpath",
+        help="Your path to ML engineering: roadmaps, progress, journal and portfolio projects.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    for module in modules:
+        loaded = importlib.import_module(f"mlpath.cli.{module}")
+        for attribute, name, panel in MODULES[module]:
+            sub = getattr(loaded, attribute)
+            if name is None:
+                built.add_typer(sub)
+            else:
+                built.add_typer(sub, name=name, rich_help_panel=panel)
+    return built
 
 
-_compose()
+def _app_for(argv: Sequence[str]) -> typer.Typer:
+    """Typer turns every registered command into a click command on each run, which costs
+    more than most commands take to do their work; so a run builds only the module it needs.
+    Help, completion and unknown commands get the whole app."""
+    if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
+        return build_app()
+    return build_app([COMMANDS[argv[0]]])
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app` (the whole command line, for tests and tools) is built only when asked for.
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def run() -> None:
-    app()
+    _app_for(sys.argv[1:])()
