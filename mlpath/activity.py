@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlpath import config, dates, pace
 from mlpath.pace import Finish, Pace, Streak
@@ -18,24 +18,21 @@ from mlpath.store import Store
 ACTIVITY_WEEKS = 26
 
 
-@dataclass(frozen=True)
-class WeekTotal:
+class WeekTotal(NamedTuple):
     week: str
     hours: float
     entries: int
     goal: float
 
 
-@dataclass(frozen=True)
-class WeekHours:
+class WeekHours(NamedTuple):
     week: str
     hours: float
     entries: int
     on_break: bool
 
 
-@dataclass(frozen=True)
-class Outlook:
+class Outlook(NamedTuple):
     activity: list[WeekHours]
     this_week: WeekTotal
     streak: Streak

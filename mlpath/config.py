@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlpath.errors import InvalidInputError, NotFoundError
 from mlpath.roadmaps import suggest
@@ -12,8 +12,7 @@ from mlpath.store import Store
 WEEKLY_HOURS = "weekly-hours"
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     default: float
     low: float  # exclusive
     high: float  # inclusive
@@ -27,16 +26,14 @@ SPECS = {
 }
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str
     value: float
     default: float
     description: str
 
 
-@dataclass(frozen=True)
-class ConfigResult:
+class ConfigResult(NamedTuple):
     settings: list[Setting]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class MlpathError(Exception):
@@ -20,8 +20,7 @@ class MlpathError(Exception):
         return [self.message]
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One problem in a file, located the way editors and compilers do: FILE:LINE:COL."""
 
     file: str

@@ -15,15 +15,14 @@ transaction; it is idempotent:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 from mlpath import config, dates, journal, paths
 from mlpath.errors import InvalidInputError, NotFoundError
@@ -40,33 +39,30 @@ T = TypeVar("T")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class ExportResult:
+class ExportResult(NamedTuple):
     format: str
     path: str | None  # None: the text goes to stdout
     counts: dict[str, int]
     text: str
 
 
-@dataclass(frozen=True)
-class ImportResult:
+class ImportResult(NamedTuple):
     file: str
     format: str  # "mlpath" | "jrnl"
     added: dict[str, int]
     unchanged: dict[str, int]  # already in the store
 
 
-@dataclass
-class Import:
+class Import(NamedTuple):
     """A file read and checked, ready to be added to the store."""
 
     file: str
     format: str  # "mlpath" | "jrnl"
-    settings: dict[str, str] = field(default_factory=dict)
-    events: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    breaks: list[str] = field(default_factory=list)
-    projects: list[dict[str, Any]] = field(default_factory=list)
+    settings: Mapping[str, str] = MappingProxyType({})
+    events: Sequence[tuple[str, str, str, str | None]] = ()
+    entries: Sequence[Entry] = ()
+    breaks: Sequence[str] = ()
+    projects: Sequence[dict[str, Any]] = ()
 
 
 # ---------------------------------------------------------------------------------- export
@@ -391,7 +387,7 @@ def _jrnl_import(doc: dict[str, Any], root: _At) -> Import:
     seen: Counter[str] = Counter()
     for i, entry in enumerate(entries):
         if seen[entry.uid]:
-            entries[i] = dataclasses.replace(entry, uid=f"{entry.uid}-{seen[entry.uid]}")
+            entries[i] = entry._replace(uid=f"{entry.uid}-{seen[entry.uid]}")
         seen[entry.uid] += 1
     return Import(root.file, "jrnl", entries=entries)
 

@@ -12,8 +12,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from mlpath import dates
 from mlpath.activity import WeekTotal, week_total
@@ -31,8 +30,7 @@ _ENTRY_COLUMNS = "e.id, e.uid, e.kind, e.at, e.day, e.week, e.hours, e.text"
 _CHUNK = 500  # ids per IN (...) query, well below SQLite's limit on parameters
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     uid: str
     kind: str  # "log" | "note"
     at: str  # UTC instant it was written
@@ -44,36 +42,31 @@ class Entry:
     text: str
 
 
-@dataclass(frozen=True)
-class Logged:
+class Logged(NamedTuple):
     entry: Entry
     week: WeekTotal
 
 
-@dataclass(frozen=True)
-class JournalWeek:
+class JournalWeek(NamedTuple):
     week: str
     hours: float  # all entries of the week that match the filters, even beyond -n
     on_break: bool
     entries: list[Entry]
 
 
-@dataclass(frozen=True)
-class JournalResult:
+class JournalResult(NamedTuple):
     weeks: list[JournalWeek]
     shown: int
     total: int
 
 
-@dataclass(frozen=True)
-class BreakResult:
+class BreakResult(NamedTuple):
     week: str
     on_break: bool
     changed: bool
 
 
-@dataclass(frozen=True)
-class TopicChanges:
+class TopicChanges(NamedTuple):
     started: list[str]
     done: list[str]
     skipped: list[str]

@@ -8,8 +8,9 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from mlpath import paths
 from mlpath.errors import MlpathError, StoreError
@@ -21,8 +22,7 @@ BACKUP_PREFIX = "mlpath-"
 _CONTENT_TABLES = ("topic_events", "journal_entries", "break_weeks", "projects", "settings")
 
 
-@dataclass(frozen=True)
-class BackupResult:
+class BackupResult(NamedTuple):
     path: str
     bytes: int
     records: int
@@ -31,18 +31,16 @@ class BackupResult:
     warning: str | None = None
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     name: str
     status: str  # ok | warn | fail
     detail: str
 
 
-@dataclass(frozen=True)
-class DoctorResult:
+class DoctorResult(NamedTuple):
     home: str
     store: str
-    checks: list[Check] = field(default_factory=list)
+    checks: Sequence[Check] = ()
 
     @property
     def ok(self) -> bool:

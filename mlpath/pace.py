@@ -19,34 +19,30 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PACE_WEEKS = 8
 MIN_DATA_WEEKS = 2
 
 
-@dataclass(frozen=True)
-class Streak:
+class Streak(NamedTuple):
     current: int
     longest: int
 
 
-@dataclass(frozen=True)
-class Pace:
+class Pace(NamedTuple):
     hours_per_week: float
     weeks: int  # complete weeks of data behind the figure (0 to PACE_WEEKS)
     source: str  # "log": measured from the journal; "goal": too little data, the weekly goal
 
 
-@dataclass(frozen=True)
-class RoadmapFinish:
+class RoadmapFinish(NamedTuple):
     id: str
     hours_left: float
     date: str | None  # ISO date; None when nothing is left or there is no pace to go by
 
 
-@dataclass(frozen=True)
-class Finish:
+class Finish(NamedTuple):
     date: str | None
     roadmaps: list[RoadmapFinish]
 

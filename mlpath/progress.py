@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mlpath.activity import WeekHours, WeekTotal, outlook
 from mlpath.errors import InvalidInputError
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from mlpath.journal import Entry
 
 
-@dataclass(frozen=True)
-class TopicRow:
+class TopicRow(NamedTuple):
     id: str
     title: str
     roadmap: str
@@ -34,8 +32,7 @@ class TopicRow:
     since: str | None
 
 
-@dataclass(frozen=True)
-class RoadmapProgress:
+class RoadmapProgress(NamedTuple):
     id: str
     title: str
     total: int
@@ -47,8 +44,7 @@ class RoadmapProgress:
     hours_left: float
 
 
-@dataclass(frozen=True)
-class StatusResult:
+class StatusResult(NamedTuple):
     roadmaps: list[RoadmapProgress]
     in_progress: list[TopicRow]
     next: list[TopicRow]
@@ -61,22 +57,19 @@ class StatusResult:
     finish: Finish
 
 
-@dataclass(frozen=True)
-class NextResult:
+class NextResult(NamedTuple):
     topics: list[TopicRow]
     roadmaps: list[str]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     topic: TopicRow
     before: str
     after: str
-    unmet: list[str] = field(default_factory=list)  # prerequisites not finished (a warning)
+    unmet: Sequence[str] = ()  # prerequisites not finished (a warning)
 
 
-@dataclass(frozen=True)
-class MarkResult:
+class MarkResult(NamedTuple):
     action: str
     changed: list[Change]
     unchanged: list[TopicRow]
@@ -84,15 +77,13 @@ class MarkResult:
     roadmaps: list[RoadmapProgress]
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     id: str
     title: str
     state: str
 
 
-@dataclass(frozen=True)
-class TopicDetail:
+class TopicDetail(NamedTuple):
     id: str
     title: str
     roadmap: str
@@ -127,13 +118,14 @@ def _row(topic: Topic, states: States) -> TopicRow:
 def _progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
     counts = {"done": 0, "skipped": 0, "started": 0}
     left = 0.0
-    for topic in roadmap.topics:
+    topics = roadmap.topics
+    for topic in topics:
         state = state_of(states, topic.full_id)
         if state in counts:
             counts[state] += 1
         if state not in FINISHED:
             left += topic.hours
-    total = len(roadmap.topics)
+    total = len(topics)
     finished = counts["done"] + counts["skipped"]
     return RoadmapProgress(
         id=roadmap.id,

@@ -11,8 +11,8 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mlpath.store import Store
 
@@ -39,8 +39,7 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class ProjectRow:
+class ProjectRow(NamedTuple):
     name: str
     template: str
     path: str
@@ -51,8 +50,7 @@ class ProjectRow:
     created_at: str
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     project: str
     sha: str
     at: str  # UTC ISO-8601

@@ -4,7 +4,7 @@ commits, with the streak, pace and finish dates as of today."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlpath import activity, dates, journal, progress
 from mlpath.errors import InvalidInputError
@@ -14,8 +14,7 @@ from mlpath.roadmaps import Catalog
 from mlpath.store import Store
 
 
-@dataclass(frozen=True)
-class ReviewResult:
+class ReviewResult(NamedTuple):
     week: str
     start: str  # its Monday
     end: str  # its Sunday

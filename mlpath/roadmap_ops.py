@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpath import paths
 from mlpath.errors import InvalidInputError, MlpathError, Problem, RoadmapError
@@ -14,8 +13,7 @@ from mlpath.roadmaps import Catalog, build_catalog, roadmap_files
 from mlpath.store import Store
 
 
-@dataclass(frozen=True)
-class RoadmapSummary:
+class RoadmapSummary(NamedTuple):
     id: str
     title: str
     summary: str
@@ -27,8 +25,7 @@ class RoadmapSummary:
     source: str
 
 
-@dataclass(frozen=True)
-class RoadmapDetail:
+class RoadmapDetail(NamedTuple):
     id: str
     title: str
     summary: str
@@ -42,15 +39,13 @@ class RoadmapDetail:
     stages: list[dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class FileReport:
+class FileReport(NamedTuple):
     file: str
     ok: bool
     problems: list[str]
 
 
-@dataclass(frozen=True)
-class ValidateResult:
+class ValidateResult(NamedTuple):
     files: list[FileReport]
 
     @property
@@ -58,16 +53,14 @@ class ValidateResult:
         return all(f.ok for f in self.files)
 
 
-@dataclass(frozen=True)
-class AddResult:
+class AddResult(NamedTuple):
     id: str
     title: str
     path: str
     followed: list[str]
 
 
-@dataclass(frozen=True)
-class FollowResult:
+class FollowResult(NamedTuple):
     id: str
     followed: list[str]
 

@@ -13,10 +13,9 @@ import difflib
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpath import paths
 from mlpath.errors import AmbiguousError, NotFoundError, Problem, RoadmapError
@@ -25,15 +24,13 @@ DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
 CACHE_FORMAT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(NamedTuple):
     title: str
     url: str
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Topic:
+class Topic(NamedTuple):
     roadmap: str
     stage: str
     id: str
@@ -50,16 +47,14 @@ class Topic:
         return f"{self.roadmap}/{self.id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     id: str
     title: str
     summary: str | None
     topics: tuple[Topic, ...]
 
 
-@dataclass(frozen=True)
-class Roadmap:
+class Roadmap(NamedTuple):
     id: str
     title: str
     summary: str
@@ -68,8 +63,9 @@ class Roadmap:
     source: str
     builtin: bool
 
-    @cached_property
+    @property
     def topics(self) -> tuple[Topic, ...]:
+        # A NamedTuple has nowhere to cache it, and flattening 30 topics takes about 1 µs.
         return tuple(t for s in self.stages for t in s.topics)
 
     @property
@@ -77,17 +73,13 @@ class Roadmap:
         return sum(t.hours for t in self.topics)
 
 
-@dataclass
 class Catalog:
     """Every known roadmap, in path order (the default path first, then by id)."""
 
-    roadmaps: dict[str, Roadmap]
-    topics: dict[str, Topic] = field(init=False)
-    _by_bare: dict[str, list[str]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.topics = {t.full_id: t for r in self.roadmaps.values() for t in r.topics}
-        self._by_bare = {}
+    def __init__(self, roadmaps: dict[str, Roadmap]) -> None:
+        self.roadmaps = roadmaps
+        self.topics: dict[str, Topic] = {t.full_id: t for r in roadmaps.values() for t in r.topics}
+        self._by_bare: dict[str, list[str]] = {}
         for full in self.topics:
             self._by_bare.setdefault(full.split("/", 1)[1], []).append(full)
 

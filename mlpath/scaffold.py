@@ -20,9 +20,8 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpath import paths
 from mlpath.errors import InvalidInputError, MlpathError, NotFoundError
@@ -44,8 +43,7 @@ class ScaffoldError(MlpathError):
     """The project could not be created; nothing was left behind."""
 
 
-@dataclass(frozen=True)
-class TemplateInfo:
+class TemplateInfo(NamedTuple):
     id: str
     title: str
     description: str
@@ -54,17 +52,15 @@ class TemplateInfo:
     path: str
 
 
-@dataclass(frozen=True)
-class GitResult:
+class GitResult(NamedTuple):
     status: str  # committed | initialised | skipped | unavailable | failed
     branch: str | None = None
     commit: str | None = None
     identity: str | None = None  # configured | placeholder
-    advice: list[str] = field(default_factory=list)
+    advice: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
-class NewProjectResult:
+class NewProjectResult(NamedTuple):
     name: str
     slug: str
     package: str
@@ -76,8 +72,7 @@ class NewProjectResult:
     git: GitResult
 
 
-@dataclass(frozen=True)
-class _Template:
+class _Template(NamedTuple):
     label: str  # the id of a built-in template, else the path the learner gave
     folder: Path
     info: TemplateInfo | None

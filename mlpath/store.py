@@ -16,9 +16,8 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpath import paths
 from mlpath.errors import StoreBusyError, StoreError
@@ -114,8 +113,7 @@ def schema_version() -> int:
     return len(MIGRATIONS)
 
 
-@dataclass(frozen=True, slots=True)
-class TopicEvent:
+class TopicEvent(NamedTuple):
     id: int
     topic: str
     state: str

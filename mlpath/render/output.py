@@ -6,7 +6,6 @@ topic title containing ``[brackets]`` prints as written. Rich is imported only f
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -19,9 +18,9 @@ Segment = str | tuple[str, str]
 
 
 def to_data(value: Any) -> Any:
-    """Plain JSON-ready data from result objects (dataclasses, lists, dicts, scalars)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Plain JSON-ready data from result objects (named tuples, lists, dicts, scalars)."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {name: to_data(v) for name, v in zip(value._fields, value, strict=True)}
     if isinstance(value, dict):
         return {str(k): to_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
