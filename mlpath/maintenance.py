@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from mlpath import paths
 from mlpath.errors import MlpathError, StoreError
-from mlpath.store import Store, schema_version
+from mlpath.store import Store, inspect, readonly_uri, schema_version
 
 KEEP_BACKUPS = 10
 BACKUP_PREFIX = "mlpath-"
@@ -64,7 +64,7 @@ def _records(conn: sqlite3.Connection) -> int:
 def _verify(path: Path) -> tuple[bool, int, str]:
     """(is it a sound mlpath store, its record count, what is wrong) for a backup file."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
     except sqlite3.Error as exc:
         return False, 0, str(exc)
     try:
@@ -182,7 +182,7 @@ def _store_checks(db: Path) -> list[Check]:
     if db.stat().st_size == 0:
         return [Check("store", "fail", f"{db} is empty (0 bytes); restore a backup")]
     try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(db), uri=True)
     except sqlite3.Error as exc:
         return [Check("store", "fail", f"{db} cannot be opened: {exc}")]
     try:
@@ -194,6 +194,10 @@ def _store_checks(db: Path) -> list[Check]:
         return [Check("store", "fail", f"{db} is damaged or not an mlpath store: {exc}")]
     finally:
         conn.close()
+    if integrity == "ok" and (foreign := inspect(db)):
+        wal = db.with_name(db.name + "-wal")
+        cause = f"; {wal.name} may be left from another copy of the store" if wal.exists() else ""
+        return [Check("store", "fail", f"{db}: {foreign}{cause}")]
     size = db.stat().st_size
     checks = [
         Check(

@@ -103,10 +103,49 @@ def _m3_journal(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX topic_events_by_at ON topic_events (at)")
 
 
+def _m4_topic_state(conn: sqlite3.Connection) -> None:
+    # Each topic's current state, kept by a trigger in the same transaction as the event that
+    # changes it, so status reads one row per topic however long the history grows. It is
+    # derived data: the events stay the record. "Latest" means latest in time, then in order
+    # of recording, so importing an older history never overrides a newer local change.
+    conn.execute(
+        """
+        CREATE TABLE topic_state (
+            topic TEXT PRIMARY KEY,
+            event INTEGER NOT NULL,  -- id of the event that set it
+            state TEXT NOT NULL,
+            at    TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER topic_state_follows_events AFTER INSERT ON topic_events
+        BEGIN
+            INSERT INTO topic_state (topic, event, state, at)
+            VALUES (NEW.topic, NEW.id, NEW.state, NEW.at)
+            ON CONFLICT (topic) DO UPDATE
+                SET event = excluded.event, state = excluded.state, at = excluded.at
+                WHERE (excluded.at, excluded.event) > (topic_state.at, topic_state.event);
+        END
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO topic_state (topic, event, state, at)
+        SELECT topic, id, state, at FROM (
+            SELECT topic, id, state, at,
+                   row_number() OVER (PARTITION BY topic ORDER BY at DESC, id DESC) AS rank
+            FROM topic_events
+        ) WHERE rank = 1
+        """
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 # Append only: a released migration is never edited, reordered or removed.
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_projects, _m3_journal]
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_projects, _m3_journal, _m4_topic_state]
 
 
 def schema_version() -> int:
@@ -154,6 +193,7 @@ class Store:
                 f"{path} is empty (0 bytes), so it is not a usable mlpath store; mlpath will not "
                 "write over it: restore a backup (mlpath.db.*.bak beside it) or move it aside"
             )
+        _check_wal(path)
         return cls._connect(path, existed=True)
 
     @classmethod
@@ -254,15 +294,7 @@ class Store:
 
     def latest_states(self) -> dict[str, tuple[str, str]]:
         """Each topic's current state and since when: its latest event (reset = not started)."""
-        rows = self.query(
-            """
-            SELECT e.topic, e.state, e.at
-            FROM topic_events AS e
-            JOIN (SELECT topic, max(id) AS id FROM topic_events GROUP BY topic) AS last
-              ON e.id = last.id
-            WHERE e.state != 'reset'
-            """
-        )
+        rows = self.query("SELECT topic, state, at FROM topic_state WHERE state != 'reset'")
         return {topic: (state, at) for topic, state, at in rows}
 
     def history(self, topic: str) -> list[TopicEvent]:
@@ -315,6 +347,55 @@ def _create(path: Path) -> None:
         for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def readonly_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` read-only: such a connection never checkpoints the
+    write-ahead log into the file, so looking cannot change anything."""
+    return path.absolute().as_uri() + "?mode=ro"
+
+
+def inspect(path: Path) -> str | None:
+    """What is wrong with the store at ``path`` as SQLite would see it, WAL included, or None.
+    Opens it read-only."""
+    try:
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if version < 1 or not {"topic_events", "settings"} <= tables:
+            return "it does not hold mlpath's tables"
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        return None if check == "ok" else str(check)
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def _check_wal(path: Path) -> None:
+    """Refuse a write-ahead log that does not fit the store, before SQLite applies it.
+
+    SQLite replays whatever ``mlpath.db-wal`` holds into ``mlpath.db`` when the last connection
+    closes, without checking that the log came from this file (a store restored from a backup
+    beside an old log, say), which would overwrite the learner's data. A log left by a crash
+    or by another mlpath running now passes these checks; a foreign or damaging one does not.
+    """
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if wal.stat().st_size == 0:
+            return
+    except FileNotFoundError:
+        return
+    problem = inspect(path)
+    if problem:
+        raise StoreError(
+            f"{wal} does not fit {path} ({problem}): it may be left from another copy of the "
+            f"store. mlpath has changed neither file: move {wal.name} aside to open the store "
+            "as it was at its last checkpoint, or restore a backup"
+        )
 
 
 def _make_home(folder: Path) -> None:

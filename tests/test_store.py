@@ -170,3 +170,92 @@ def test_unwritable_home_names_folder_and_variable(
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot create the mlpath folder {blocker / 'mlpath'}")
     assert "set MLPATH_HOME to a folder you can write to" in result.stderr
+
+
+def test_current_state_is_the_latest_event_in_time(isolated_home: Path) -> None:
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "done", None)], "2026-03-01T10:00:00Z")
+        # An older history arriving later (an import) does not override the newer change.
+        store.append_events([("a/x", "started", None)], "2025-01-01T10:00:00Z")
+        store.append_events([("a/y", "started", None)], "2026-01-01T10:00:00Z")
+        store.append_events([("a/y", "skipped", None)], "2026-01-01T10:00:00Z")  # same second
+        assert store.latest_states() == {
+            "a/x": ("done", "2026-03-01T10:00:00Z"),
+            "a/y": ("skipped", "2026-01-01T10:00:00Z"),
+        }
+
+
+def test_topic_state_is_built_from_history_when_migrating(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations = store_mod.MIGRATIONS
+    monkeypatch.setattr(store_mod, "MIGRATIONS", migrations[:3])  # a store from before it
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "done", None)], "2026-03-01T10:00:00Z")
+        store.append_events([("a/x", "started", None)], "2025-01-01T10:00:00Z")
+        store.append_events([("a/z", "reset", None)], "2025-01-01T10:00:00Z")
+    monkeypatch.setattr(store_mod, "MIGRATIONS", migrations)
+    with Store.open(create=True) as store:
+        assert store.latest_states() == {"a/x": ("done", "2026-03-01T10:00:00Z")}
+
+
+def _store_with_entries(mlpath: Callable[..., Result], count: int = 30) -> None:
+    for i in range(count):
+        assert mlpath("log", f"entry {i}").exit_code == 0
+
+
+def test_random_bytes_and_truncation_are_refused_untouched(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    import random
+
+    _store_with_entries(mlpath)
+    db = isolated_home / "mlpath.db"
+    good = db.read_bytes()
+    damaged = {
+        "random bytes": random.Random(3).randbytes(len(good)),
+        "truncated": good[: len(good) // 2],
+        "scribbled pages": good[:4096] + random.Random(4).randbytes(len(good) - 4096),
+    }
+    for what, content in damaged.items():
+        db.write_bytes(content)
+        for command in (["status"], ["log", "more"], ["journal"]):
+            result = mlpath(*command)
+            assert result.exit_code == 1, (what, command)
+            assert result.stderr.startswith(f"error: {db} "), (what, result.stderr)
+            assert "restore a backup" in result.stderr and result.stderr.count("\n") == 1
+        assert db.read_bytes() == content, f"{what}: mlpath changed the damaged file"
+
+
+def test_a_stray_wal_from_another_file_is_refused_before_it_is_applied(
+    mlpath: Callable[..., Result], isolated_home: Path, tmp_path: Path
+) -> None:
+    _store_with_entries(mlpath)
+    db = isolated_home / "mlpath.db"
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("CREATE TABLE t (x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+    conn.commit()
+    stray = (tmp_path / "other.db-wal").read_bytes()
+    conn.close()
+    (isolated_home / "mlpath.db-wal").write_bytes(stray)
+    before = db.read_bytes()
+
+    result = mlpath("status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {db}-wal does not fit {db} (it does not hold mlpath's tables): it may be left "
+        "from another copy of the store. mlpath has changed neither file: move mlpath.db-wal "
+        "aside to open the store as it was at its last checkpoint, or restore a backup\n"
+    )
+    assert db.read_bytes() == before
+    assert (isolated_home / "mlpath.db-wal").read_bytes() == stray
+
+    (isolated_home / "mlpath.db-wal").unlink()
+    (isolated_home / "mlpath.db-shm").unlink(missing_ok=True)
+    listed = mlpath("journal", "-n", "100", "--json")
+    assert listed.exit_code == 0
+    assert "entry 29" in listed.stdout
