@@ -470,6 +470,7 @@ def _roadmap_to_json(r: Roadmap) -> dict[str, Any]:
 
 def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:
     rid = r["id"]
+    make_resource = Resource._make  # the status of a 2,000-topic roadmap builds one per topic
     stages = tuple(
         Stage(
             s["id"],
@@ -484,7 +485,7 @@ def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:
                     summary,
                     float(hours),
                     tuple(requires),
-                    tuple(Resource(*x) for x in resources),
+                    tuple(map(make_resource, resources)),
                     tuple(projects),
                     tuple(checks),
                 )

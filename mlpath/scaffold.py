@@ -220,6 +220,18 @@ def _collect_answers(
     return answers
 
 
+def _user_config(git: Any) -> dict[str, str]:
+    """user.name and user.email as ``git`` (a GitPython command runner) sees them, in one call."""
+    from git.exc import GitCommandError
+
+    try:
+        listing = git.config("--get-regexp", r"^user\.(name|email)$")
+    except GitCommandError:  # exit 1: neither is set
+        return {}
+    pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
+    return {key: value for key, value in pairs}
+
+
 def _git_identity(variables: Mapping[str, Any]) -> dict[str, str]:
     """The learner's git name and email as defaults for author_name and author_email."""
     sources = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
@@ -227,20 +239,12 @@ def _git_identity(variables: Mapping[str, Any]) -> dict[str, str]:
     wanted = {k: v for k, v in sources.items() if k in variables}
     if not wanted or shutil.which("git") is None:
         return {}
-    found = {}
     with git_environment():
         import git
 
-        for key, (env, setting) in wanted.items():
-            value = os.environ.get(env, "")
-            if not value:
-                try:
-                    value = git.Git().config("--get", setting).strip()
-                except git.GitCommandError:
-                    continue
-            if value:
-                found[key] = value
-    return found
+        config = _user_config(git.Git())
+    found = {k: os.environ.get(env) or config.get(key, "") for k, (env, key) in wanted.items()}
+    return {k: v for k, v in found.items() if v}
 
 
 def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
@@ -422,19 +426,12 @@ def _move_into_place(rendered: Path, destination: Path) -> None:
 
 def _has_identity(repo: Any) -> bool:
     """Whether git knows who the learner is without guessing user@hostname."""
-    from git.exc import GitCommandError
-
-    def configured(key: str) -> bool:
-        try:
-            return bool(repo.git.config("--get", key).strip())
-        except GitCommandError:
-            return False
-
-    for role in ("AUTHOR", "COMMITTER"):
-        for part, key in (("NAME", "user.name"), ("EMAIL", "user.email")):
-            if not os.environ.get(f"GIT_{role}_{part}") and not configured(key):
-                return False
-    return True
+    config = _user_config(repo.git)
+    return all(
+        os.environ.get(f"GIT_{role}_{part}") or config.get(key)
+        for role in ("AUTHOR", "COMMITTER")
+        for part, key in (("NAME", "user.name"), ("EMAIL", "user.email"))
+    )
 
 
 def _init_git(path: Path, template: str, destination: Path) -> GitResult:
@@ -451,8 +448,11 @@ def _init_git(path: Path, template: str, destination: Path) -> GitResult:
         import git
 
         try:
-            repo = git.Repo.init(path)
-            repo.git.symbolic_ref("HEAD", "refs/heads/main")
+            try:
+                repo = git.Repo.init(path, initial_branch="main")
+            except git.GitCommandError:  # git before 2.28 has no --initial-branch
+                repo = git.Repo.init(path)
+                repo.git.symbolic_ref("HEAD", "refs/heads/main")
             repo.git.add("--all")
         except git.GitCommandError as exc:
             return GitResult("failed", advice=[f"git failed: {_first_line(exc)}", *later])

@@ -159,8 +159,9 @@ COMMANDS = {
 }
 
 
-def build_app(modules: Sequence[str] = tuple(MODULES)) -> typer.Typer:
-    """The root app with the commands of ``modules`` (default: all of them)."""
+def build_app(modules: Sequence[str] = tuple(MODULES), only: str | None = None) -> typer.Typer:
+    """The root app with the commands of ``modules`` (default: all of them), or with just the
+    command ``only`` of them."""
     import importlib
 
     built = typer.Typer(
@@ -176,20 +177,31 @@ def build_app(modules: Sequence[str] = tuple(MODULES)) -> typer.Typer:
         loaded = importlib.import_module(f"mlpath.cli.{module}")
         for attribute, name, panel in MODULES[module]:
             sub = getattr(loaded, attribute)
-            if name is None:
+            if name is not None:
+                if only in (None, name):
+                    built.add_typer(sub, name=name, rich_help_panel=panel)
+            elif only is None:
                 built.add_typer(sub)
             else:
-                built.add_typer(sub, name=name, rich_help_panel=panel)
+                built.registered_commands += [
+                    info for info in sub.registered_commands if _name(info) == only
+                ]
     return built
+
+
+def _name(info: Any) -> str:
+    return str(info.name or info.callback.__name__.replace("_", "-"))
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:
     """Typer turns every registered command into a click command on each run, which costs
     more than most commands take to do their work; so a run builds only the module it needs.
     Help, completion and unknown commands get the whole app."""
+    if argv and argv[0] in ("--version", "-V"):
+        return build_app([])
     if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
         return build_app()
-    return build_app([COMMANDS[argv[0]]])
+    return build_app([COMMANDS[argv[0]]], only=argv[0])
 
 
 def __getattr__(name: str) -> typer.Typer:

@@ -15,6 +15,7 @@ STATE_STYLE = {
     "skipped": ("skipped", "cyan"),
     "reset": ("reset", "grey50"),
 }
+STATUS_IN_PROGRESS = 8  # a dashboard row each; the JSON keeps them all
 VERB = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
 
 
@@ -77,7 +78,12 @@ def render_status(result: StatusResult, out: Out) -> None:
     if result.in_progress:
         out.blank()
         out.line(("In progress", "bold yellow"))
-        out.table(_topic_rows(result.in_progress, "since"))
+        shown = result.in_progress[:STATUS_IN_PROGRESS]
+        out.table(_topic_rows(shown, "since"))
+        if hidden := len(result.in_progress) - len(shown):
+            out.line(
+                (f"  and {hidden} more in progress (`mlpath status --json` lists all)", "grey50")
+            )
     out.blank()
     if result.next:
         out.line(("Next up", "bold"))

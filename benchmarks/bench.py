@@ -1,0 +1,317 @@
+"""Whole-process timings of mlpath on a large, realistic store, against budgets.
+
+    python benchmarks/bench.py [--runs N] [--keep]
+
+Builds, in a temporary folder, five years of a learner's data through mlpath's own import
+(10,000+ topic events, 2,000 journal entries, 50 projects, the six built-in roadmaps plus a
+generated 2,000-topic roadmap that is followed), then times each command as a separate process
+and prints the median of --runs runs, each as a ratio to `python -c pass`. It repeats
+`mlpath status` on a store ten times larger, and times `mlpath new-project` against plain
+cookiecutter plus git on the same template. Exit 1 when a budget is missed.
+
+Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed) and after a
+warm-up run, as an installed mlpath runs on a learner's machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MLPATH = str(BIN / "mlpath")
+COOKIECUTTER = str(BIN / "cookiecutter")
+TEMPLATE = "sentiment"
+YEARS = 5
+DAY = dt.timedelta(days=1)
+
+
+# ------------------------------------------------------------------------------- the data
+
+
+def big_roadmap(topics: int) -> str:
+    """A valid roadmap of ``topics`` topics in 20 stages, each requiring two earlier ones."""
+    lines = [
+        "schema: 1",
+        "id: big-custom",
+        "title: A very large custom roadmap",
+        "summary: Generated for the benchmark, with realistic fields on every topic.",
+        "requires: [foundations]",
+        "stages:",
+    ]
+    per_stage = topics // 20
+    for s in range(20):
+        lines += [f"  - id: stage-{s}", f"    title: Stage {s}", "    topics:"]
+        for t in range(s * per_stage, (s + 1) * per_stage):
+            requires = [f"topic-{t - 7}", f"topic-{t - 13}"] if t >= 13 else []
+            if t == 0:
+                requires = ["foundations/python-basics"]
+            lines += [
+                f"      - id: topic-{t}",
+                f"        title: Generated topic {t}",
+                "        summary: What to learn here and why it matters, in two sentences. "
+                "Long enough to look like the real thing.",
+                f"        hours: {2 + t % 9}",
+                f"        requires: [{', '.join(requires)}]",
+                "        resources:",
+                "          - title: The official documentation",
+                f"            url: https://example.org/docs/{t}",
+                "            kind: docs",
+                "        checks:",
+                "          - I can explain this topic to a friend.",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def export_document(scale: int, topic_ids: Sequence[str], seed: int = 7) -> dict[str, object]:
+    """Five years of a learner's life as an mlpath export: events, entries, projects."""
+    rng = random.Random(seed)
+    end = dt.datetime.now(dt.UTC).replace(microsecond=0) - DAY
+    start = end - dt.timedelta(days=365 * YEARS)
+
+    def stamp(moment: dt.datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def moment() -> dt.datetime:
+        return start + dt.timedelta(seconds=rng.randrange(int((end - start).total_seconds())))
+
+    # A topic is touched many times over five years: mostly started then finished, sometimes
+    # skipped, revisited or dropped; a few are left in progress, as on a real dashboard.
+    paths = [
+        (70, ("started", "done")),
+        (10, ("skipped",)),
+        (12, ("started", "done", "reset", "started", "done")),
+        (8, ("started", "reset")),
+    ]
+    weights, sequences = zip(*paths, strict=True)
+    events = []
+    for touch in range(4_500 * scale):
+        topic = rng.choice(topic_ids)
+        states = rng.choices(sequences, weights)[0] if touch >= 8 else ("started",)
+        at = moment() if touch >= 8 else end - dt.timedelta(days=touch + 1)
+        for state in states:
+            events.append({"topic": topic, "state": state, "at": stamp(at), "note": None})
+            at += dt.timedelta(hours=rng.randint(1, 400))
+    events.sort(key=lambda e: str(e["at"]))
+    entries = []
+    for i in range(2_000 * scale):
+        at = moment()
+        entries.append(
+            {
+                "uid": f"bench-{scale}-{i:06d}",
+                "kind": "log" if i % 5 else "note",
+                "at": stamp(at),
+                "day": at.date().isoformat(),
+                "hours": round(rng.uniform(0.5, 4), 1) if i % 5 else None,
+                "tags": sorted(rng.sample(["numpy", "maths", "sql", "reading", "project"], 2)),
+                "topics": [rng.choice(topic_ids)] if i % 3 == 0 else [],
+                "text": f"Worked through part {i} of the course; notes on what was hard. #reading",
+            }
+        )
+    entries.sort(key=lambda e: str(e["at"]))
+    projects = [
+        {
+            "id": i + 1,
+            "name": f"Project {i}",
+            "template": TEMPLATE,
+            "path": f"/nonexistent/bench/project-{i}",
+            "created_at": stamp(moment()),
+            "topics": ["machine-learning/logistic-regression"],
+        }
+        for i in range(50 * scale)
+    ]
+    return {
+        "format": "mlpath",
+        "version": 1,
+        "settings": {"weekly-hours": "8"},
+        "events": events,
+        "entries": entries,
+        "breaks": [],
+        "projects": projects,
+    }
+
+
+def build_home(home: Path, scale: int, env: dict[str, str]) -> dict[str, int]:
+    (home / "roadmaps").mkdir(parents=True)
+    (home / "roadmaps" / "big-custom.yaml").write_text(big_roadmap(2_000), encoding="utf-8")
+    catalog = json.loads(run([MLPATH, "roadmap", "list", "--json"], env).stdout)["data"]
+    topic_ids: list[str] = []
+    for roadmap in catalog:
+        detail = json.loads(run([MLPATH, "roadmap", "show", roadmap["id"], "--json"], env).stdout)
+        topic_ids += [t["id"] for s in detail["data"]["stages"] for t in s["topics"]]
+    document = export_document(scale, topic_ids)
+    export = home.parent / f"export-{scale}.json"
+    export.write_text(json.dumps(document), encoding="utf-8")
+    run([MLPATH, "import", str(export)], env)
+    run([MLPATH, "roadmap", "follow", "big-custom"], env)
+    return {k: len(v) for k, v in document.items() if isinstance(v, list)}
+
+
+# ---------------------------------------------------------------------------------- timing
+
+
+def run(
+    args: Sequence[str], env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        args,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(args)}\n{done.stderr}")
+    return done
+
+
+def median_ms(action: Callable[[int], None], runs: int) -> float:
+    action(-1)  # warm-up: bytecode, the roadmap cache, the page cache
+    times = []
+    for i in range(runs):
+        started = time.perf_counter()
+        action(i)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def timer(args: Sequence[str], env: dict[str, str]) -> Callable[[int], None]:
+    def action(_: int) -> None:
+        run(args, env)
+
+    return action
+
+
+# ----------------------------------------------------------------------------------- main
+
+
+class Timings:
+    """Medians by label, in the order they were measured."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.results: dict[str, float] = {}
+
+    def measure(self, label: str, action: Callable[[int], None]) -> float:
+        self.results[label] = median_ms(action, self.runs)
+        return self.results[label]
+
+    def print_table(self, floor: float) -> None:
+        width = max(len(label) for label in self.results)
+        print(f"\n{'command':<{width}}  {'median':>9}  {'x floor':>7}")
+        for label, value in self.results.items():
+            print(f"{label:<{width}}  {value:>6.1f} ms  {value / floor:>6.1f}x")
+
+
+def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: Path) -> None:
+    env = envs[1]
+    timings.measure("python -c pass", timer([sys.executable, "-c", "pass"], env))
+    hello = "import typer\napp = typer.Typer()\n@app.command()\ndef hi() -> None:\n    pass\napp()"
+    timings.measure(
+        "a one-command Typer app (for scale)", timer([sys.executable, "-c", hello], env)
+    )
+    timings.measure("mlpath --version", timer([MLPATH, "--version"], env))
+    timings.measure("mlpath status", timer([MLPATH, "status"], env))
+    timings.measure("mlpath status --json", timer([MLPATH, "status", "--json"], env))
+    timings.measure("mlpath next", timer([MLPATH, "next"], env))
+    timings.measure("mlpath journal -n 20", timer([MLPATH, "journal", "-n", "20"], env))
+    timings.measure("mlpath review", timer([MLPATH, "review"], env))
+    log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
+    timings.measure('mlpath log "..." --hours 1', timer(log, env))
+    validate = [MLPATH, "roadmap", "validate", str(big_file)]
+    timings.measure("mlpath roadmap validate (2,000 topics)", timer(validate, env))
+    timings.measure("mlpath status (x10 store)", timer([MLPATH, "status"], envs[10]))
+
+
+def time_scaffolding(timings: Timings, work: Path, env: dict[str, str]) -> None:
+    projects = work / "projects"
+    projects.mkdir()
+    template = ROOT / "templates" / TEMPLATE
+    env = env | {
+        "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }  # fmt: skip
+
+    def mlpath_new(i: int) -> None:
+        args = [MLPATH, "new-project", TEMPLATE, f"mlpath {i + 1}", "--dir", str(projects)]
+        run([*args, "--no-input"], env)
+
+    def plain_new(i: int) -> None:
+        name = f"plain-{i + 1}"
+        run(
+            [
+                COOKIECUTTER,
+                "--no-input",
+                str(template),
+                "-o",
+                str(projects),
+                f"project_name={name}",
+            ],
+            env,
+        )
+        target = projects / name
+        run(["git", "init", "-q", "-b", "main"], env, target)
+        run(["git", "add", "--all"], env, target)
+        run(["git", "commit", "-q", "-m", "Initial commit"], env, target)
+
+    timings.measure("mlpath new-project", mlpath_new)
+    timings.measure("cookiecutter + git (same template)", plain_new)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mlpath-bench-"))
+    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base_env |= {"NO_COLOR": "1", "HOME": str(work / "user-home")}
+    (work / "user-home").mkdir()
+    envs = {scale: base_env | {"MLPATH_HOME": str(work / f"home-{scale}")} for scale in (1, 10)}
+    sizes = {scale: build_home(work / f"home-{scale}", scale, envs[scale]) for scale in (1, 10)}
+    print(
+        f"store: {sizes[1]['events']:,} topic events, {sizes[1]['entries']:,} journal entries, "
+        f"{sizes[1]['projects']} projects, 6 built-in roadmaps + 2,000-topic custom roadmap; "
+        f"x10 store: {sizes[10]['events']:,} events, {sizes[10]['entries']:,} entries"
+    )
+    timings = Timings(options.runs)
+    time_commands(timings, envs, work / "home-1" / "roadmaps" / "big-custom.yaml")
+    time_scaffolding(timings, work, envs[1])
+    results = timings.results
+    timings.print_table(results["python -c pass"])
+
+    status = results["mlpath status"]
+    plain = results["cookiecutter + git (same template)"]
+    budgets = [
+        ("mlpath status <= 100 ms", status <= 100),
+        ("x10 store: status <= 1.2x", results["mlpath status (x10 store)"] <= 1.2 * status),
+        ("mlpath log <= 120 ms", results['mlpath log "..." --hours 1'] <= 120),
+        ("new-project <= 1.2x cookiecutter + git", results["mlpath new-project"] <= 1.2 * plain),
+    ]  # fmt: skip
+    print()
+    for text, held in budgets:
+        print(f"{'ok  ' if held else 'MISS'} {text}")
+    if options.keep:
+        print(f"\ndata kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(held for _, held in budgets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
