@@ -303,3 +303,34 @@ def test_a_broken_user_roadmap_stops_commands_with_its_location(
     result = mlpath("status")
     assert result.exit_code == 1
     assert result.stderr == f"{user / 'mine.yaml'}:16:16: 'hours' must be a number, not text\n"
+
+
+def test_a_corrupt_or_foreign_cache_is_rebuilt(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    assert mlpath("status").exit_code == 0
+    cache = isolated_home / "cache" / "roadmaps.json"
+    good = cache.read_text(encoding="utf-8")
+    for junk in ("{not json", '{"key": 1, "roadmaps": [{"id": 3}]}', "", "[]"):
+        cache.write_text(junk, encoding="utf-8")
+        result = mlpath("status", "--json")
+        assert result.exit_code == 0, junk
+        assert "foundations" in result.stdout
+        assert cache.read_text(encoding="utf-8") == good
+
+
+def test_an_edited_roadmap_is_validated_again(
+    mlpath: Callable[..., Result], isolated_home: Path, write_roadmap: Callable[..., Path]
+) -> None:
+    mine = isolated_home / "roadmaps"
+    mine.mkdir(parents=True)
+    (mine / "demo.yaml").write_text(DEMO, encoding="utf-8")
+    assert mlpath("show", "demo/beta").exit_code == 0  # cached now
+    (mine / "demo.yaml").write_text(
+        DEMO.replace("title: Beta", "title: Beta two"), encoding="utf-8"
+    )
+    assert '"title": "Beta two"' in mlpath("show", "demo/beta", "--json").stdout
+    (mine / "demo.yaml").write_text(DEMO.replace("hours: 3", "hours: -3"), encoding="utf-8")
+    broken = mlpath("show", "demo/beta")
+    assert broken.exit_code == 1
+    assert broken.stderr == f"{mine / 'demo.yaml'}:16:16: 'hours' must be greater than 0; got -3\n"
