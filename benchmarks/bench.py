@@ -5,7 +5,8 @@
 Builds, in a temporary folder, five years of a learner's data through mlpath's own import
 (10,000+ topic events, 2,000 journal entries, 50 projects, the six built-in roadmaps plus a
 generated 2,000-topic roadmap that is followed), then times each command as a separate process
-and prints the median of --runs runs, each as a ratio to `python -c pass`. It repeats
+and prints the median of --runs runs, each as a ratio to `python -c pass`; commands
+whose times are compared by a budget run in turn within each round. It repeats
 `mlpath status` on a store ten times larger, and times `mlpath new-project` against plain
 cookiecutter plus git on the same template. Exit 1 when a budget is missed.
 
@@ -179,14 +180,19 @@ def run(
     return done
 
 
-def median_ms(action: Callable[[int], None], runs: int) -> float:
-    action(-1)  # warm-up: bytecode, the roadmap cache, the page cache
-    times = []
+def medians_ms(actions: Sequence[Callable[[int], None]], runs: int) -> list[float]:
+    """Median wall time of each action. Actions compared with each other run in turn within
+    each round, so that the machine's drift from one minute to the next (large on a shared
+    virtual machine) falls on all of them alike."""
+    for action in actions:
+        action(-1)  # warm-up: bytecode, the roadmap cache, the page cache
+    times: list[list[float]] = [[] for _ in actions]
     for i in range(runs):
-        started = time.perf_counter()
-        action(i)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for action, spent in zip(actions, times, strict=True):
+            started = time.perf_counter()
+            action(i)
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) * 1000 for spent in times]
 
 
 def timer(args: Sequence[str], env: dict[str, str]) -> Callable[[int], None]:
@@ -207,8 +213,12 @@ class Timings:
         self.results: dict[str, float] = {}
 
     def measure(self, label: str, action: Callable[[int], None]) -> float:
-        self.results[label] = median_ms(action, self.runs)
-        return self.results[label]
+        return self.compare({label: action})[0]
+
+    def compare(self, actions: dict[str, Callable[[int], None]]) -> list[float]:
+        values = medians_ms(list(actions.values()), self.runs)
+        self.results.update(zip(actions, values, strict=True))
+        return values
 
     def print_table(self, floor: float) -> None:
         width = max(len(label) for label in self.results)
@@ -225,7 +235,13 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
         "a one-command Typer app (for scale)", timer([sys.executable, "-c", hello], env)
     )
     timings.measure("mlpath --version", timer([MLPATH, "--version"], env))
-    timings.measure("mlpath status", timer([MLPATH, "status"], env))
+    status = [MLPATH, "status"]
+    timings.compare(
+        {
+            "mlpath status": timer(status, env),
+            "mlpath status (x10 store)": timer(status, envs[10]),
+        }
+    )
     timings.measure("mlpath status --json", timer([MLPATH, "status", "--json"], env))
     timings.measure("mlpath next", timer([MLPATH, "next"], env))
     timings.measure("mlpath journal -n 20", timer([MLPATH, "journal", "-n", "20"], env))
@@ -234,7 +250,6 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
     timings.measure('mlpath log "..." --hours 1', timer(log, env))
     validate = [MLPATH, "roadmap", "validate", str(big_file)]
     timings.measure("mlpath roadmap validate (2,000 topics)", timer(validate, env))
-    timings.measure("mlpath status (x10 store)", timer([MLPATH, "status"], envs[10]))
 
 
 def time_scaffolding(timings: Timings, work: Path, env: dict[str, str]) -> None:
@@ -268,8 +283,9 @@ def time_scaffolding(timings: Timings, work: Path, env: dict[str, str]) -> None:
         run(["git", "add", "--all"], env, target)
         run(["git", "commit", "-q", "-m", "Initial commit"], env, target)
 
-    timings.measure("mlpath new-project", mlpath_new)
-    timings.measure("cookiecutter + git (same template)", plain_new)
+    timings.compare(
+        {"mlpath new-project": mlpath_new, "cookiecutter + git (same template)": plain_new}
+    )
 
 
 def main() -> int:

@@ -220,30 +220,34 @@ def _collect_answers(
     return answers
 
 
-def _user_config(git: Any) -> dict[str, str]:
-    """user.name and user.email as ``git`` (a GitPython command runner) sees them, in one call."""
-    from git.exc import GitCommandError
-
-    try:
-        listing = git.config("--get-regexp", r"^user\.(name|email)$")
-    except GitCommandError:  # exit 1: neither is set
-        return {}
-    pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
-    return {key: value for key, value in pairs}
-
-
-def _git_identity(variables: Mapping[str, Any]) -> dict[str, str]:
-    """The learner's git name and email as defaults for author_name and author_email."""
-    sources = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
-               "author_email": ("GIT_AUTHOR_EMAIL", "user.email")}  # fmt: skip
-    wanted = {k: v for k, v in sources.items() if k in variables}
-    if not wanted or shutil.which("git") is None:
+def _user_config(staging: Path) -> dict[str, str]:
+    """user.name and user.email as a new repository in ``staging`` will see them (system and
+    global settings: git is kept from looking up into a repository that holds PARENT)."""
+    if shutil.which("git") is None:
         return {}
     with git_environment():
         import git
 
-        config = _user_config(git.Git())
-    found = {k: os.environ.get(env) or config.get(key, "") for k, (env, key) in wanted.items()}
+        try:
+            listing = git.Git(str(staging)).config(
+                "--get-regexp", r"^user\.(name|email)$",
+                env={"GIT_CEILING_DIRECTORIES": str(staging.parent)},
+            )  # fmt: skip
+        except git.GitCommandError:  # exit 1: neither is set
+            return {}
+    pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
+    return {key: value for key, value in pairs}
+
+
+def _git_identity(variables: Mapping[str, Any], config: Mapping[str, str]) -> dict[str, str]:
+    """The learner's git name and email as defaults for author_name and author_email."""
+    sources = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
+               "author_email": ("GIT_AUTHOR_EMAIL", "user.email")}  # fmt: skip
+    found = {
+        k: os.environ.get(env) or config.get(key, "")
+        for k, (env, key) in sources.items()
+        if k in variables
+    }
     return {k: v for k, v in found.items() if v}
 
 
@@ -313,7 +317,8 @@ def _create(
     if os.path.lexists(destination):
         raise ScaffoldError(f"{destination} already exists; choose another name or --dir")
 
-    answers = _collect_answers(variables, overrides, ask, _git_identity(variables))
+    user = _user_config(staging)
+    answers = _collect_answers(variables, overrides, ask, _git_identity(variables, user))
     context = {"project_name": name, "project_slug": slug, "package_name": package}
     context = {k: v for k, v in context.items() if k in variables} | answers
     rendered, final_answers = _render(template, context, staging, trust)
@@ -328,7 +333,9 @@ def _create(
     (rendered / PROVENANCE_FILE).write_text(
         json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    git = _init_git(rendered, template.label, destination) if use_git else GitResult("skipped")
+    git = (
+        _init_git(rendered, template.label, destination, user) if use_git else GitResult("skipped")
+    )
     topics = template.info.topics if template.info else []
 
     # The store is opened only now, so that a refused name or a failed render creates nothing.
@@ -424,9 +431,8 @@ def _move_into_place(rendered: Path, destination: Path) -> None:
 # ---------------------------------------------------------------------------------------- git
 
 
-def _has_identity(repo: Any) -> bool:
+def _has_identity(config: Mapping[str, str]) -> bool:
     """Whether git knows who the learner is without guessing user@hostname."""
-    config = _user_config(repo.git)
     return all(
         os.environ.get(f"GIT_{role}_{part}") or config.get(key)
         for role in ("AUTHOR", "COMMITTER")
@@ -434,7 +440,7 @@ def _has_identity(repo: Any) -> bool:
     )
 
 
-def _init_git(path: Path, template: str, destination: Path) -> GitResult:
+def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, str]) -> GitResult:
     later = [
         f"cd {destination}",
         "git init && git symbolic-ref HEAD refs/heads/main",
@@ -456,7 +462,7 @@ def _init_git(path: Path, template: str, destination: Path) -> GitResult:
             repo.git.add("--all")
         except git.GitCommandError as exc:
             return GitResult("failed", advice=[f"git failed: {_first_line(exc)}", *later])
-        identity = "configured" if _has_identity(repo) else "placeholder"
+        identity = "configured" if _has_identity(user) else "placeholder"
         env = {}
         if identity == "placeholder":
             env = {
@@ -481,4 +487,6 @@ def _init_git(path: Path, template: str, destination: Path) -> GitResult:
                 'git config --global user.email "you@example.com"',
                 f"cd {destination} && git commit --amend --reset-author --no-edit",
             ]
-        return GitResult("committed", "main", repo.head.commit.hexsha, identity, advice)
+        # Read from the ref files: repo.head.commit would start a `git cat-file` process.
+        sha = git.SymbolicReference.dereference_recursive(repo, "HEAD")
+        return GitResult("committed", "main", sha, identity, advice)

@@ -469,3 +469,20 @@ def test_quotes_in_answers_keep_code_and_toml_valid(
     assert meta["authors"][0]["name"] == 'Ann "A" O\'Neil'
     for source in project.rglob("*.py"):
         py_compile.compile(str(source), doraise=True)
+
+
+def test_identity_of_an_enclosing_repository_is_not_borrowed(
+    mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
+    outer = tmp_path / "outer"
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    git(outer, "config", "user.name", "Someone Else")
+    git(outer, "config", "user.email", "else@example.com")
+    result = mlpath("new-project", "sentiment", "demo", "--dir", str(outer), "--no-input")
+    assert result.exit_code == 0, result.stderr
+    author = git(outer / "demo", "log", "-1", "--format=%an <%ae>").strip()
+    assert author == "mlpath placeholder <placeholder@mlpath.invalid>"
+    answers = json.loads((outer / "demo" / ".mlpath-project.json").read_text())["answers"]
+    assert answers["author_name"] == "Your Name"

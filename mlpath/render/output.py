@@ -6,6 +6,7 @@ topic title containing ``[brackets]`` prints as written. Rich is imported only f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -122,3 +123,13 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def join(items: Iterable[str]) -> str:
     return ", ".join(items)
+
+
+def local_date(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d")
+
+
+def local_time(stamp: str) -> str:
+    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
 from mlpath.render import activity
-from mlpath.render.output import Out, Segment, hours, plural, warn
+from mlpath.render.output import Out, Segment, hours, local_date, local_time, plural, warn
 
 STATE_STYLE = {
     "not-started": ("not started", "grey50"),
@@ -17,16 +15,6 @@ STATE_STYLE = {
 }
 STATUS_IN_PROGRESS = 8  # a dashboard row each; the JSON keeps them all
 VERB = {"start": "Started", "done": "Done", "skip": "Skipped", "reset": "Reset"}
-
-
-def local_date(stamp: str | None) -> str:
-    if not stamp:
-        return ""
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d")
-
-
-def local_time(stamp: str) -> str:
-    return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def state(value: str) -> Segment:

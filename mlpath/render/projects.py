@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 
 from mlpath.projects import ProjectRow
-from mlpath.render.output import Out, Segment
-from mlpath.render.progress import local_date
+from mlpath.render.output import Out, Segment, local_date
 from mlpath.scaffold import NewProjectResult, TemplateInfo
 
 
