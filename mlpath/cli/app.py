@@ -195,8 +195,8 @@ def _name(info: Any) -> str:
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:
     """Typer turns every registered command into a click command on each run, which costs
-    more than most commands take to do their work; so a run builds only the module it needs.
-    Help, completion and unknown commands get the whole app."""
+    more than most commands take to do their work; so a run builds only the command it runs.
+    Help, completion and unknown commands get the whole app; --version gets none."""
     if argv and argv[0] in ("--version", "-V"):
         return build_app([])
     if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
