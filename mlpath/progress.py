@@ -237,11 +237,8 @@ def mark(
         store.append_events([(c.topic.id, target, note) for c in changed], utc_now())
     new_states = store.latest_states()
     touched = {t.roadmap for t in topics}
-    path = [
-        catalog.roadmaps[r]
-        for r in catalog.roadmaps
-        if r in touched or r in followed(catalog, store)
-    ]
+    on_path_ids = touched | set(followed(catalog, store))
+    path = [r for rid, r in catalog.roadmaps.items() if rid in on_path_ids]
     on_path = [t for r in path for t in r.topics]
     was_ready = {t.full_id for t in _ready(on_path, states)}
     unlocked = [

@@ -396,7 +396,7 @@ def _render(
         raise ScaffoldError(f"template {template.label}: {_first_line(exc)}") from None
     except OSError as exc:
         raise ScaffoldError(f"could not write the project: {exc.strerror or exc}") from None
-    produced = [p for p in out.iterdir()]
+    produced = list(out.iterdir())
     project_path = Path(project).resolve()
     if len(produced) != 1 or project_path != produced[0].resolve() or not project_path.is_dir():
         raise ScaffoldError(f"template {template.label} did not produce exactly one project folder")
