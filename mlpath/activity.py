@@ -5,8 +5,6 @@ Every figure is a GROUP BY on the indexed ``week`` column: one row a week, never
 through the whole history.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple

@@ -1,7 +1,5 @@
 """The settings a learner can change with `mlpath config`, kept in the store's settings table."""
 
-from __future__ import annotations
-
 import math
 from typing import NamedTuple
 

@@ -1,7 +1,5 @@
 """Errors a user can fix. The CLI turns each into one line on stderr and exit code 1."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import NamedTuple
 

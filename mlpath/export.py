@@ -13,8 +13,6 @@ transaction; it is idempotent:
   template, path and creation time are the same.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import json
 import re
@@ -210,7 +208,7 @@ class _At:
         self.file = file
         self.where = where
 
-    def __getitem__(self, key: str | int) -> _At:
+    def __getitem__(self, key: str | int) -> "_At":
         if isinstance(key, int):
             return _At(self.file, f"{self.where}[{key}]")
         return _At(self.file, f"{self.where}.{key}" if self.where else key)
@@ -236,7 +234,7 @@ class _At:
             self.fail("is empty")
         return value
 
-    def each(self, value: Any, convert: Callable[[_At, Any], T]) -> list[T]:
+    def each(self, value: Any, convert: Callable[["_At", Any], T]) -> list[T]:
         return [convert(self[i], v) for i, v in enumerate(self.items(value))]
 
     def stamp(self, value: Any) -> str:

@@ -6,8 +6,6 @@ entry is written, so moving to another time zone never moves an entry to another
 weekly figures are GROUP BY queries on an indexed column rather than a walk through history.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 import re

@@ -1,7 +1,5 @@
 """Looking after the learner's data: `mlpath backup` and `mlpath doctor`."""
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
 import os

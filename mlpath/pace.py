@@ -13,8 +13,6 @@ Weeks are week indexes (see ``mlpath.dates.week_index``): consecutive weeks diff
   left and those of every followed roadmap before it are done: cumulative hours left ÷ pace.
 """
 
-from __future__ import annotations
-
 import bisect
 import datetime as dt
 import math

@@ -1,7 +1,5 @@
 """Topic progress: where the learner stands, what to learn next, and recording changes."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -100,7 +98,7 @@ class TopicDetail(NamedTuple):
     requires: list[Link]
     unlocks: list[Link]
     history: list[TopicEvent]
-    notes: list[Entry]
+    notes: "list[Entry]"
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -262,6 +260,7 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
     from mlpath.journal import topic_notes  # off the path of status, which never needs it
 
     topic = catalog.resolve(ref)
+    text = catalog.text(topic)
     states = store.latest_states()
     roadmap = catalog.roadmaps[topic.roadmap]
     stage = next(s for s in roadmap.stages if s.id == topic.stage)
@@ -277,13 +276,13 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
         roadmap_title=roadmap.title,
         stage=stage.id,
         stage_title=stage.title,
-        summary=topic.summary,
+        summary=text.summary,
         hours=topic.hours,
         state=state,
         since=since,
-        resources=[{"title": r.title, "url": r.url, "kind": r.kind} for r in topic.resources],
-        checks=list(topic.checks),
-        projects=list(topic.projects),
+        resources=[{"title": r.title, "url": r.url, "kind": r.kind} for r in text.resources],
+        checks=list(text.checks),
+        projects=list(text.projects),
         requires=[link(r) for r in topic.requires],
         unlocks=[link(u) for u in catalog.unlocks.get(topic.full_id, ())],
         history=store.history(topic.full_id),

@@ -3,8 +3,6 @@
 GitPython is imported only inside the functions that read a repository.
 """
 
-from __future__ import annotations
-
 import contextlib
 import datetime as dt
 import json

@@ -1,8 +1,6 @@
 """The weekly review: one week's hours against the goal, its entries, topic changes and
 commits, with the streak, pace and finish dates as of today."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import NamedTuple
 

@@ -1,7 +1,5 @@
 """The `mlpath roadmap` commands: list, show, validate, add, follow and unfollow."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -102,17 +100,17 @@ def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDeta
                 {
                     "id": t.full_id,
                     "title": t.title,
-                    "summary": t.summary,
+                    "summary": text.summary,
                     "hours": t.hours,
                     "requires": list(t.requires),
                     "resources": [
-                        {"title": x.title, "url": x.url, "kind": x.kind} for x in t.resources
+                        {"title": x.title, "url": x.url, "kind": x.kind} for x in text.resources
                     ],
-                    "projects": list(t.projects),
-                    "checks": list(t.checks),
+                    "projects": list(text.projects),
+                    "checks": list(text.checks),
                     "state": state_of(states, t.full_id),
                 }
-                for t in s.topics
+                for t, text in zip(s.topics, map(catalog.text, s.topics), strict=True)
             ],
         }
         for s in roadmap.stages

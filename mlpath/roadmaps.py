@@ -4,9 +4,12 @@ Validation (YAML + pydantic) is the slow part, so a validated catalogue is cache
 ``$MLPATH_HOME/cache``, keyed by the identity (path, size, mtime, inode) of every roadmap file
 and of the code that validates them. A stale, corrupt or foreign cache file is ignored and
 rebuilt; a cache that cannot be written is simply not written.
-"""
 
-from __future__ import annotations
+A topic's place in the graph (``Topic``: id, title, hours, prerequisites) is what most commands
+need; its prose (``TopicText``: summary, resources, projects, checks) is most of the bytes and
+only ``show`` and ``roadmap show`` read it. So the cache keeps each roadmap's prose as one
+JSON string, decoded by ``Catalog.text`` the first time a topic of that roadmap is shown.
+"""
 
 import contextlib
 import difflib
@@ -21,7 +24,7 @@ from mlpath import paths
 from mlpath.errors import AmbiguousError, NotFoundError, Problem, RoadmapError
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class Resource(NamedTuple):
@@ -35,16 +38,18 @@ class Topic(NamedTuple):
     stage: str
     id: str
     title: str
-    summary: str
     hours: float
     requires: tuple[str, ...]  # full ids
+    full_id: str  # roadmap/id, kept rather than formatted: status asks for it thousands of times
+
+
+class TopicText(NamedTuple):
+    """What a topic says, read only when it is shown (``Catalog.text``)."""
+
+    summary: str
     resources: tuple[Resource, ...]
     projects: tuple[str, ...]
     checks: tuple[str, ...]
-
-    @property
-    def full_id(self) -> str:
-        return f"{self.roadmap}/{self.id}"
 
 
 class Stage(NamedTuple):
@@ -76,12 +81,42 @@ class Roadmap(NamedTuple):
 class Catalog:
     """Every known roadmap, in path order (the default path first, then by id)."""
 
-    def __init__(self, roadmaps: dict[str, Roadmap]) -> None:
+    def __init__(
+        self,
+        roadmaps: dict[str, Roadmap],
+        texts: dict[str, TopicText],
+        packed_texts: dict[str, str] | None = None,
+    ) -> None:
+        """``texts`` by full topic id; ``packed_texts``: for roadmaps whose texts are not in
+        ``texts`` yet, the JSON list of them in topic order, as the cache keeps it."""
         self.roadmaps = roadmaps
         self.topics: dict[str, Topic] = {t.full_id: t for r in roadmaps.values() for t in r.topics}
         self._by_bare: dict[str, list[str]] = {}
-        for full in self.topics:
-            self._by_bare.setdefault(full.split("/", 1)[1], []).append(full)
+        for topic in self.topics.values():
+            self._by_bare.setdefault(topic.id, []).append(topic.full_id)
+        self._texts = texts
+        self._packed = packed_texts or {}
+
+    def text(self, topic: Topic) -> TopicText:
+        """The summary, resources, projects and checks of ``topic``."""
+        found = self._texts.get(topic.full_id)
+        if found is None:
+            self._unpack(topic.roadmap)
+            found = self._texts[topic.full_id]
+        return found
+
+    def _unpack(self, roadmap_id: str) -> None:
+        packed = self._packed.pop(roadmap_id)
+        topics = self.roadmaps[roadmap_id].topics
+        try:
+            rows = json.loads(packed)
+            self._texts.update(
+                (topic.full_id, _text_from_json(row))
+                for topic, row in zip(topics, rows, strict=True)
+            )
+        except (ValueError, TypeError):  # a damaged cache: read the roadmaps again
+            fresh = load_catalog(refresh=True)
+            self._texts.update((t.full_id, fresh.text(t)) for t in topics)
 
     def roadmap(self, roadmap_id: str) -> Roadmap:
         try:
@@ -145,19 +180,18 @@ def roadmap_files() -> list[tuple[Path, bool]]:
     return found
 
 
-def load_catalog(*, use_cache: bool = True) -> Catalog:
-    """The validated catalogue of every roadmap file; raises RoadmapError on any problem."""
+def load_catalog(*, refresh: bool = False) -> Catalog:
+    """The validated catalogue of every roadmap file; raises RoadmapError on any problem.
+    With ``refresh``, validate the files again even when the cache is current."""
     files = roadmap_files()
     key = _cache_key(files)
-    if use_cache:
-        cached = _read_cache(key)
-        if cached is not None:
-            return cached
+    cached = None if refresh else _read_cache(key)
+    if cached is not None:
+        return cached
     catalog, problems = build_catalog(files)
     if problems:
         raise RoadmapError(problems)
-    if use_cache:
-        _write_cache(key, catalog)
+    _write_cache(key, catalog)
     return catalog
 
 
@@ -188,6 +222,7 @@ def build_catalog(
             loaded.append((path, builtin, located, model))
 
     roadmaps: dict[str, Roadmap] = {}
+    texts: dict[str, TopicText] = {}
     locators: dict[str, Located] = {}
     for path, builtin, located, model in loaded:
         if model.id in roadmaps:
@@ -198,7 +233,7 @@ def build_catalog(
                 located.problem(("id",), f"roadmap id '{model.id}' is already used by {other}")
             )
             continue
-        roadmap, found = _from_model(model, located, str(path), builtin)
+        roadmap, found = _from_model(model, located, str(path), builtin, texts)
         problems.extend(found)
         roadmaps[model.id] = roadmap
         locators[model.id] = located
@@ -208,7 +243,7 @@ def build_catalog(
         shown = {paths.display(p) for p in focus_set} | {str(p) for p in focus_set}
         problems = [p for p in problems if p.file in shown]
     ordered = dict(sorted(roadmaps.items(), key=lambda kv: _path_rank(kv[0])))
-    return Catalog(ordered), sorted(set(problems))
+    return Catalog(ordered, texts), sorted(set(problems))
 
 
 def _path_rank(roadmap_id: str) -> tuple[int, str]:
@@ -218,8 +253,9 @@ def _path_rank(roadmap_id: str) -> tuple[int, str]:
 
 
 def _from_model(
-    model: Any, located: Any, source: str, builtin: bool
+    model: Any, located: Any, source: str, builtin: bool, texts: dict[str, TopicText]
 ) -> tuple[Roadmap, list[Problem]]:
+    """The roadmap ``model`` describes; its topics' texts go into ``texts``."""
     problems: list[Problem] = []
     stage_ids: dict[str, int] = {}
     topic_paths: dict[str, tuple[str | int, ...]] = {}
@@ -246,19 +282,26 @@ def _from_model(
                 )
             topic_paths.setdefault(t.id, path)
             requires = tuple(r if "/" in r else f"{model.id}/{r}" for r in t.requires)
+            full_id = f"{model.id}/{t.id}"
             topics.append(
                 Topic(
                     roadmap=model.id,
                     stage=stage.id,
                     id=t.id,
                     title=t.title,
-                    summary=t.summary,
                     hours=t.hours,
                     requires=requires,
+                    full_id=full_id,
+                )
+            )
+            texts.setdefault(
+                full_id,
+                TopicText(
+                    summary=t.summary,
                     resources=tuple(Resource(r.title, r.url, r.kind) for r in t.resources),
                     projects=tuple(t.projects),
                     checks=tuple(t.checks),
-                )
+                ),
             )
         stages.append(Stage(stage.id, stage.title, stage.summary, tuple(topics)))
     roadmap = Roadmap(
@@ -423,7 +466,11 @@ def _read_cache(key: list[Any]) -> Catalog | None:
             payload = json.load(fh)
         if payload["key"] != key:
             return None
-        return Catalog({r["id"]: _roadmap_from_json(r) for r in payload["roadmaps"]})
+        roadmaps = payload["roadmaps"]
+        packed = {r["id"]: r["texts"] for r in roadmaps}
+        if not all(isinstance(texts, str) for texts in packed.values()):
+            return None
+        return Catalog({r["id"]: _roadmap_from_json(r) for r in roadmaps}, {}, packed)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -431,12 +478,19 @@ def _read_cache(key: list[Any]) -> Catalog | None:
 def _write_cache(key: list[Any], catalog: Catalog) -> None:
     from mlpath.fileio import atomic_write_text
 
-    payload = {"key": key, "roadmaps": [_roadmap_to_json(r) for r in catalog.roadmaps.values()]}
+    payload = {
+        "key": key,
+        "roadmaps": [_roadmap_to_json(r, catalog) for r in catalog.roadmaps.values()],
+    }
     with contextlib.suppress(OSError):  # an unwritable cache only costs speed
         atomic_write_text(_cache_file(), json.dumps(payload, separators=(",", ":")))
 
 
-def _roadmap_to_json(r: Roadmap) -> dict[str, Any]:
+def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
+    texts = [
+        [t.summary, [list(x) for x in t.resources], list(t.projects), list(t.checks)]
+        for t in map(catalog.text, r.topics)
+    ]
     return {
         "id": r.id,
         "title": r.title,
@@ -449,51 +503,35 @@ def _roadmap_to_json(r: Roadmap) -> dict[str, Any]:
                 "id": s.id,
                 "title": s.title,
                 "summary": s.summary,
-                "topics": [
-                    [
-                        t.id,
-                        t.title,
-                        t.summary,
-                        t.hours,
-                        list(t.requires),
-                        [[x.title, x.url, x.kind] for x in t.resources],
-                        list(t.projects),
-                        list(t.checks),
-                    ]
-                    for t in s.topics
-                ],
+                "topics": [[t.id, t.title, t.hours, list(t.requires)] for t in s.topics],
             }
             for s in r.stages
         ],
+        "texts": json.dumps(texts, separators=(",", ":")),
     }
 
 
 def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:
     rid = r["id"]
-    make_resource = Resource._make  # the status of a 2,000-topic roadmap builds one per topic
     stages = tuple(
         Stage(
             s["id"],
             s["title"],
             s["summary"],
             tuple(
-                Topic(
-                    rid,
-                    s["id"],
-                    tid,
-                    title,
-                    summary,
-                    float(hours),
-                    tuple(requires),
-                    tuple(map(make_resource, resources)),
-                    tuple(projects),
-                    tuple(checks),
-                )
-                for tid, title, summary, hours, requires, resources, projects, checks in s["topics"]
+                Topic(rid, s["id"], tid, title, float(hours), tuple(requires), f"{rid}/{tid}")
+                for tid, title, hours, requires in s["topics"]
             ),
         )
         for s in r["stages"]
     )
     return Roadmap(
         rid, r["title"], r["summary"], tuple(r["requires"]), stages, r["source"], r["builtin"]
+    )
+
+
+def _text_from_json(row: list[Any]) -> TopicText:
+    summary, resources, projects, checks = row
+    return TopicText(
+        summary, tuple(Resource(*x) for x in resources), tuple(projects), tuple(checks)
     )

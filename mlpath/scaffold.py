@@ -11,8 +11,6 @@ The order of work is what makes it safe:
 cookiecutter and GitPython are imported only here, inside the functions that use them.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os
@@ -23,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlpath import paths
+from mlpath import paths, version
 from mlpath.errors import InvalidInputError, MlpathError, NotFoundError
 from mlpath.names import check_name, package_name, slugify
 from mlpath.projects import git_environment
@@ -326,7 +324,7 @@ def _create(
     created = utc_now()
     provenance = {
         "template": template.label,
-        "template_version": {"mlpath": _mlpath_version(), "sha256": template_hash(template.folder)},
+        "template_version": {"mlpath": version(), "sha256": template_hash(template.folder)},
         "answers": final_answers,
         "created_at": created,
     }
@@ -357,12 +355,6 @@ def _create(
         provenance=str(destination / PROVENANCE_FILE),
         git=git,
     )
-
-
-def _mlpath_version() -> str:
-    from mlpath import version
-
-    return version()
 
 
 def _render(

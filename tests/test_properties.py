@@ -19,11 +19,11 @@ def _catalog(layout: dict[str, list[str]]) -> Catalog:
     roadmaps = {}
     for rid, topic_ids in layout.items():
         topics = tuple(
-            Topic(rid, "s", tid, tid.title(), "Summary.", 1.0, (), (), (), ()) for tid in topic_ids
+            Topic(rid, "s", tid, tid.title(), 1.0, (), f"{rid}/{tid}") for tid in topic_ids
         )
         stage = Stage("s", "Stage", None, topics)
         roadmaps[rid] = Roadmap(rid, rid.title(), "Summary.", (), (stage,), f"{rid}.yaml", False)
-    return Catalog(roadmaps)
+    return Catalog(roadmaps, {})
 
 
 layouts = st.dictionaries(slugs, st.lists(slugs, min_size=1, max_size=6, unique=True), max_size=4)

@@ -88,18 +88,19 @@ def test_topic_counts_and_stages(catalog: Catalog, rid: str) -> None:
 def test_every_topic_is_complete(catalog: Catalog, rid: str) -> None:
     for topic in _topics(catalog, rid):
         where = topic.full_id
-        sentences = re.findall(r"[.!?](?:\s|$)", topic.summary)
+        text = catalog.text(topic)
+        sentences = re.findall(r"[.!?](?:\s|$)", text.summary)
         assert 1 <= len(sentences) <= 3, f"{where}: summary should be 1-3 sentences"
-        assert len(topic.summary) >= 60, f"{where}: summary too thin"
+        assert len(text.summary) >= 60, f"{where}: summary too thin"
         assert topic.hours > 0
-        assert 2 <= len(topic.resources) <= 5, f"{where}: wants 2-5 resources"
-        for res in topic.resources:
+        assert 2 <= len(text.resources) <= 5, f"{where}: wants 2-5 resources"
+        for res in text.resources:
             assert res.kind in KINDS
             assert re.fullmatch(r"https://[^\s/]+\.[^\s]+", res.url), f"{where}: {res.url}"
             assert len(res.title) >= 4
-        assert len({r.url for r in topic.resources}) == len(topic.resources), where
-        assert 1 <= len(topic.checks) <= 3, f"{where}: wants 1-3 checks"
-        for check in topic.checks:
+        assert len({r.url for r in text.resources}) == len(text.resources), where
+        assert 1 <= len(text.checks) <= 3, f"{where}: wants 1-3 checks"
+        for check in text.checks:
             assert not re.match(r"(?i)i understand\b", check), f"{where}: vague check"
 
 
@@ -111,13 +112,13 @@ def test_core_hours_fit_a_junior_path(catalog: Catalog) -> None:
 def test_no_duplicate_topics(catalog: Catalog) -> None:
     titles = [t.title.lower() for t in catalog.topics.values()]
     assert len(titles) == len(set(titles))
-    summaries = [t.summary for t in catalog.topics.values()]
+    summaries = [catalog.text(t).summary for t in catalog.topics.values()]
     assert len(summaries) == len(set(summaries))
 
 
 @pytest.mark.parametrize("rid", REQUIRED)
 def test_required_concepts_are_taught(catalog: Catalog, rid: str) -> None:
-    text = " ".join(f"{t.title} {t.summary}" for t in _topics(catalog, rid)).lower()
+    text = " ".join(f"{t.title} {catalog.text(t).summary}" for t in _topics(catalog, rid)).lower()
     missing = [c for c in REQUIRED[rid] if not re.search(c, text)]
     assert missing == []
 
@@ -150,7 +151,7 @@ def test_fresh_learner_starts_with_python_and_basic_maths(catalog: Catalog) -> N
 def test_projects_name_builtin_templates(catalog: Catalog) -> None:
     linked: dict[str, int] = {}
     for topic in catalog.topics.values():
-        for project in topic.projects:
+        for project in catalog.text(topic).projects:
             assert project in TEMPLATES, f"{topic.full_id}: unknown template {project}"
             linked[project] = linked.get(project, 0) + 1
     assert set(linked) == TEMPLATES

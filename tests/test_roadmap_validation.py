@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -316,6 +317,24 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt(
         result = mlpath("status", "--json")
         assert result.exit_code == 0, junk
         assert "foundations" in result.stdout
+        assert cache.read_text(encoding="utf-8") == good
+
+
+def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    # A topic's prose is decoded only when it is shown, so damage there is found late.
+    assert mlpath("status").exit_code == 0
+    cache = isolated_home / "cache" / "roadmaps.json"
+    good = cache.read_text(encoding="utf-8")
+    payload = json.loads(good)
+    assert payload["roadmaps"][0]["id"] == "foundations"
+    for damage in ("[not json", "[]", '[["one field"]]', "[1, 2]"):
+        payload["roadmaps"][0]["texts"] = damage
+        cache.write_text(json.dumps(payload), encoding="utf-8")
+        result = mlpath("show", "foundations/python-basics", "--json")
+        assert result.exit_code == 0, (damage, result.stderr)
+        assert json.loads(result.stdout)["data"]["resources"], damage
         assert cache.read_text(encoding="utf-8") == good
 
 

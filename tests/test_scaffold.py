@@ -78,7 +78,8 @@ def test_list_shows_builtin_templates_with_topics(mlpath: Callable[..., Result])
 
 def test_roadmap_projects_name_existing_templates() -> None:
     ids = {t.id for t in scaffold.builtin_templates()}
-    named = {p for topic in load_catalog().topics.values() for p in topic.projects}
+    catalog = load_catalog()
+    named = {p for topic in catalog.topics.values() for p in catalog.text(topic).projects}
     assert named and named <= ids
 
 
