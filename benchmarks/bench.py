@@ -4,11 +4,11 @@
 
 Builds, in a temporary folder, five years of a learner's data through mlpath's own import
 (10,000+ topic events, 2,000 journal entries, 50 projects, the six built-in roadmaps plus a
-generated 2,000-topic roadmap that is followed), then times each command as a separate process
-and prints the median of --runs runs, each as a ratio to `python -c pass`; commands
-whose times are compared by a budget run in turn within each round. It repeats
-`mlpath status` on a store ten times larger, and times `mlpath new-project` against plain
-cookiecutter plus git on the same template. Exit 1 when a budget is missed.
+generated 2,000-topic roadmap that is followed), and a store ten times larger. Then it times
+each command as a separate process and prints the median of --runs runs, each as a ratio to
+`python -c pass`; each round runs every command once, in turn, so that the machine's slow
+spells fall on all of them alike. It times `mlpath new-project` against plain cookiecutter
+plus git on the same template the same way. Exit 1 when a budget is missed.
 
 Child processes run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed) and after a
 warm-up run, as an installed mlpath runs on a learner's machine.
@@ -181,9 +181,7 @@ def run(
 
 
 def medians_ms(actions: Sequence[Callable[[int], None]], runs: int) -> list[float]:
-    """Median wall time of each action. Actions compared with each other run in turn within
-    each round, so that the machine's drift from one minute to the next (large on a shared
-    virtual machine) falls on all of them alike."""
+    """Median wall time of each action; each round runs every action once, in turn."""
     for action in actions:
         action(-1)  # warm-up: bytecode, the roadmap cache, the page cache
     times: list[list[float]] = [[] for _ in actions]
@@ -228,28 +226,28 @@ class Timings:
 
 
 def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: Path) -> None:
+    """Every command once per round, in turn, so that a slow spell of the machine (frequent on
+    a shared virtual machine) falls on all of them alike, the floor included."""
     env = envs[1]
-    timings.measure("python -c pass", timer([sys.executable, "-c", "pass"], env))
     hello = "import typer\napp = typer.Typer()\n@app.command()\ndef hi() -> None:\n    pass\napp()"
-    timings.measure(
-        "a one-command Typer app (for scale)", timer([sys.executable, "-c", hello], env)
-    )
-    timings.measure("mlpath --version", timer([MLPATH, "--version"], env))
-    status = [MLPATH, "status"]
+    log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
     timings.compare(
         {
-            "mlpath status": timer(status, env),
-            "mlpath status (x10 store)": timer(status, envs[10]),
+            "python -c pass": timer([sys.executable, "-c", "pass"], env),
+            "a one-command Typer app (for scale)": timer([sys.executable, "-c", hello], env),
+            "mlpath --version": timer([MLPATH, "--version"], env),
+            "mlpath status": timer([MLPATH, "status"], env),
+            "mlpath status (x10 store)": timer([MLPATH, "status"], envs[10]),
+            "mlpath status --json": timer([MLPATH, "status", "--json"], env),
+            "mlpath next": timer([MLPATH, "next"], env),
+            "mlpath journal -n 20": timer([MLPATH, "journal", "-n", "20"], env),
+            "mlpath review": timer([MLPATH, "review"], env),
+            'mlpath log "..." --hours 1': timer(log, env),
+            "mlpath roadmap validate (2,000 topics)": timer(
+                [MLPATH, "roadmap", "validate", str(big_file)], env
+            ),
         }
     )
-    timings.measure("mlpath status --json", timer([MLPATH, "status", "--json"], env))
-    timings.measure("mlpath next", timer([MLPATH, "next"], env))
-    timings.measure("mlpath journal -n 20", timer([MLPATH, "journal", "-n", "20"], env))
-    timings.measure("mlpath review", timer([MLPATH, "review"], env))
-    log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
-    timings.measure('mlpath log "..." --hours 1', timer(log, env))
-    validate = [MLPATH, "roadmap", "validate", str(big_file)]
-    timings.measure("mlpath roadmap validate (2,000 topics)", timer(validate, env))
 
 
 def time_scaffolding(timings: Timings, work: Path, env: dict[str, str]) -> None:
