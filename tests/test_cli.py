@@ -193,6 +193,27 @@ def test_ctrl_c_exits_130(mlpath: Callable[..., Result], monkeypatch: pytest.Mon
     assert mlpath("status").exit_code == 130
 
 
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize("args", [("roadmap", "list"), ("status", "--json")])
+def test_a_reader_that_went_away_ends_the_run_quietly_with_141(
+    mlpath_exe: str, isolated_home: Path, args: tuple[str, ...], unbuffered: str
+) -> None:
+    # As `mlpath roadmap list | head -1` once head has its line: the pipe has no reader left.
+    env = {k: v for k, v in _env(isolated_home).items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        run = subprocess.run(
+            [mlpath_exe, *args], stdout=writer, stderr=subprocess.PIPE,
+            env=env, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(writer)
+    assert (run.returncode, run.stderr) == (141, "")
+
+
 def test_version_comes_from_package_metadata(mlpath: Callable[..., Result]) -> None:
     from importlib.metadata import version
 

@@ -65,11 +65,17 @@ class MlpathGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader that went away is found here, not at exit
+            return result
         except MlpathError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:  # `mlpath ... | head`: the reader left; nothing to report
+            # Output still buffered would fail again at exit, with a message: send it nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
             raise
         except Exception as exc:
             crash = write_crash_report(exc)
@@ -96,9 +102,6 @@ class MlpathGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
-        except BrokenPipeError:  # `mlpath ... | head`: the reader left; nothing to report
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_BROKEN_PIPE)
         except typer.TyperException as exc:  # usage errors: one line, exit 2
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "mlpath"
             _err(
