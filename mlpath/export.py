@@ -32,6 +32,7 @@ from mlpath.store import STATES, Store
 FORMAT = "mlpath"
 VERSION = 1
 SECTIONS = ("settings", "events", "entries", "breaks", "projects")
+MISSING: Any = object()  # what a field that is not there reads as, to say so
 _PROJECT_COLUMNS = ("id", "name", "template", "path", "created_at", "topics")
 T = TypeVar("T")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -219,17 +220,17 @@ class _At:
 
     def obj(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fail(f"expected an object, found {_kind(value)}")
+            self.fail(_expected("an object", value))
         return value
 
     def items(self, value: Any) -> list[Any]:
         if not isinstance(value, list):
-            self.fail(f"expected a list, found {_kind(value)}")
+            self.fail(_expected("a list", value))
         return value
 
     def text(self, value: Any, *, empty: bool = False) -> str:
         if not isinstance(value, str):
-            self.fail(f"expected a string, found {_kind(value)}")
+            self.fail(_expected("a string", value))
         if not empty and not value.strip():
             self.fail("is empty")
         return value
@@ -274,6 +275,12 @@ class _At:
             return journal.clean_tag(self.text(value))
         except InvalidInputError as exc:
             self.fail(exc.message)
+
+
+def _expected(what: str, value: Any) -> str:
+    if value is MISSING:
+        return f"is missing (expected {what})"
+    return f"expected {what}, found {_kind(value)}"
 
 
 def _kind(value: Any) -> str:
@@ -327,21 +334,21 @@ def _setting(at: _At, key: str, value: Any) -> str:
 
 def _event(at: _At, item: Any) -> tuple[str, str, str, str | None]:
     data = at.obj(item)
-    state = at["state"].text(data.get("state"))
+    state = at["state"].text(data.get("state", MISSING))
     if state not in STATES:
         at["state"].fail(f"'{state}' is not one of {', '.join(STATES)}")
     note = data.get("note")
     return (
-        at["topic"].topic(data.get("topic")),
+        at["topic"].topic(data.get("topic", MISSING)),
         state,
-        at["at"].stamp(data.get("at")),
+        at["at"].stamp(data.get("at", MISSING)),
         None if note is None else at["note"].text(note, empty=True),
     )
 
 
 def _mlpath_entry(at: _At, item: Any) -> Entry:
     data = at.obj(item)
-    kind = at["kind"].text(data.get("kind"))
+    kind = at["kind"].text(data.get("kind", MISSING))
     if kind not in journal.KINDS:
         at["kind"].fail(f"'{kind}' is not one of {', '.join(journal.KINDS)}")
     hours = data.get("hours")
@@ -350,31 +357,35 @@ def _mlpath_entry(at: _At, item: Any) -> Entry:
             at["hours"].fail(f"expected a number or null, found {_kind(hours)}")
         if not 0 < hours <= journal.MAX_HOURS:
             at["hours"].fail(f"{hours:g} is not more than 0 and at most {journal.MAX_HOURS:g}")
-    day = at["day"].day(data.get("day"))
+    day = at["day"].day(data.get("day", MISSING))
     return Entry(
-        uid=at["uid"].text(data.get("uid")),
+        uid=at["uid"].text(data.get("uid", MISSING)),
         kind=kind,
-        at=at["at"].stamp(data.get("at")),
+        at=at["at"].stamp(data.get("at", MISSING)),
         day=day.isoformat(),
         week=dates.week_of(day),
         hours=None if hours is None else float(hours),
         tags=sorted(set(at["tags"].each(data.get("tags", []), _At.tag))),
         topics=sorted(set(at["topics"].each(data.get("topics", []), _At.topic))),
-        text=at["text"].text(data.get("text")),
+        text=at["text"].text(data.get("text", MISSING)),
     )
 
 
 def _project(at: _At, item: Any) -> dict[str, Any]:
     data = at.obj(item)
-    ident = data.get("id")
+    ident = data.get("id", MISSING)
     if not isinstance(ident, int) or isinstance(ident, bool) or ident < 1:
-        at["id"].fail(f"expected a whole number from 1, found {json.dumps(ident)}")
+        at["id"].fail(
+            "is missing (expected a whole number from 1)"
+            if ident is MISSING
+            else f"expected a whole number from 1, found {json.dumps(ident)}"
+        )
     return {
         "id": ident,
-        "name": at["name"].text(data.get("name")),
-        "template": at["template"].text(data.get("template")),
-        "path": at["path"].text(data.get("path")),
-        "created_at": at["created_at"].stamp(data.get("created_at")),
+        "name": at["name"].text(data.get("name", MISSING)),
+        "template": at["template"].text(data.get("template", MISSING)),
+        "path": at["path"].text(data.get("path", MISSING)),
+        "created_at": at["created_at"].stamp(data.get("created_at", MISSING)),
         "topics": json.dumps(at["topics"].each(data.get("topics", []), _At.topic)),
     }
 
@@ -394,12 +405,12 @@ def _jrnl_entry(at: _At, item: Any) -> Entry:
     import hashlib
 
     data = at.obj(item)
-    title = at["title"].text(data.get("title"), empty=True)
+    title = at["title"].text(data.get("title", MISSING), empty=True)
     body = at["body"].text(data.get("body", ""), empty=True)
     text = f"{title}\n{body}" if title and body else title or body
     if not text.strip():
         at.fail("the entry has no text (title and body are empty)")
-    day = at["date"].day(data.get("date"))
+    day = at["date"].day(data.get("date", MISSING))
     clock = at["time"].text(data.get("time", "00:00"))
     try:
         written = dt.datetime.combine(day, dt.time.fromisoformat(clock))

@@ -223,6 +223,18 @@ def test_jrnl_export_imports_once(
             {"format": "mlpath", "version": 1, "projects": [{"id": "1"}]},
             '{f}: projects[0].id: expected a whole number from 1, found "1"',
         ),
+        (
+            {"format": "mlpath", "version": 1, "projects": [{"name": "p"}]},
+            "{f}: projects[0].id: is missing (expected a whole number from 1)",
+        ),
+        (
+            {"format": "mlpath", "version": 1, "events": [{"topic": "a/b"}]},
+            "{f}: events[0].state: is missing (expected a string)",
+        ),
+        (
+            {"format": "mlpath", "version": 1, "events": [{"topic": "a/b", "state": None}]},
+            "{f}: events[0].state: expected a string, found null",
+        ),
     ],
 )
 def test_a_malformed_file_imports_nothing_and_says_where(
