@@ -1,9 +1,10 @@
 """The roadmap catalogue: built-in and user roadmaps, validated, cross-checked and cached.
 
 Validation (YAML + pydantic) is the slow part, so a validated catalogue is cached as JSON in
-``$MLPATH_HOME/cache``, keyed by the identity (path, size, mtime, inode) of every roadmap file
-and of the code that validates them. A stale, corrupt or foreign cache file is ignored and
-rebuilt; a cache that cannot be written is simply not written.
+``$MLPATH_HOME/cache``, keyed by the mlpath version and by the identity (path, size, mtime,
+inode) of every roadmap file and of the code that reads and validates them. A stale, corrupt
+or foreign cache file is ignored and rebuilt; a cache that cannot be written is simply not
+written.
 
 A topic's place in the graph (``Topic``: id, title, hours, prerequisites) is what most commands
 need; its prose (``TopicText``: summary, resources, projects, checks) is most of the bytes and
@@ -20,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlpath import paths
+from mlpath import __version__, paths
 from mlpath.errors import AmbiguousError, NotFoundError, Problem, RoadmapError
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
@@ -452,8 +453,17 @@ def _identity(path: Path) -> list[Any]:
 
 
 def _cache_key(files: Sequence[tuple[Path, bool]]) -> list[Any]:
-    code = [Path(__file__), Path(__file__).with_name("schema.py")]
-    return [CACHE_FORMAT, *(_identity(p) for p in code), *(_identity(p) for p, _ in files)]
+    """What a cached catalogue depends on: the mlpath version, the files of the code that
+    reads and validates roadmaps (so that an edited checkout is keyed too), and every
+    roadmap file."""
+    here = Path(__file__)
+    code = [here, here.with_name("schema.py"), here.with_name("yamlload.py")]
+    return [
+        CACHE_FORMAT,
+        __version__,
+        *(_identity(p) for p in code),
+        *(_identity(p) for p, _ in files),
+    ]
 
 
 def _cache_file() -> Path:

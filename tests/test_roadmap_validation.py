@@ -320,6 +320,20 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt(
         assert cache.read_text(encoding="utf-8") == good
 
 
+def test_a_cache_from_another_mlpath_version_is_not_used(
+    mlpath: Callable[..., Result], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlpath import roadmaps
+
+    assert mlpath("status").exit_code == 0
+    cache = isolated_home / "cache" / "roadmaps.json"
+    cache.write_text(cache.read_text(encoding="utf-8").replace("Foundations", "Stale"), "utf-8")
+    assert "Stale" in mlpath("roadmap", "list", "--json").stdout  # same version: cache used
+    monkeypatch.setattr(roadmaps, "__version__", "99.0")
+    assert "Stale" not in mlpath("roadmap", "list", "--json").stdout
+    assert json.loads(cache.read_text(encoding="utf-8"))["key"][1] == "99.0"
+
+
 def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
     mlpath: Callable[..., Result], isolated_home: Path
 ) -> None:
