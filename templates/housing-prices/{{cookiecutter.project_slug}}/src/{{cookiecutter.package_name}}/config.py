@@ -7,7 +7,10 @@ rejects typos (unknown keys) and impossible values early, before a long run star
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -90,3 +93,14 @@ def load_params(path: str | Path | None = None) -> Params:
     with params_path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
     return Params.model_validate(raw)
+
+
+def run_step(
+    description: str, step: Callable[[Params], object], argv: Sequence[str] | None = None
+) -> None:
+    """The command line of a pipeline step: read ``--params PATH``, log at INFO, run ``step``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--params", type=Path, default=None, help="path to params.yaml")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    step(load_params(args.params))

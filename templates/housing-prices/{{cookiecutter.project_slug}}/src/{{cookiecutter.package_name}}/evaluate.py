@@ -6,7 +6,6 @@ models do on block groups they have never seen. Metrics are in the target's unit
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import pandas as pd
 from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 
-from .config import Params, load_params
+from .config import Params, run_step
 from .data import FEATURE_COLUMNS, TARGET_COLUMN, TARGET_UNITS, load_processed, load_split_info
 from .train import BASELINES, MAIN_MODEL, Models, load_models
 
@@ -84,11 +83,7 @@ def run(params: Params) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: ``python -m <package>.evaluate [--params PATH]``."""
-    parser = argparse.ArgumentParser(description="Evaluate the trained models on the test split.")
-    parser.add_argument("--params", default=None, help="path to params.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    run(load_params(args.params))
+    run_step("Evaluate the trained models on the test split.", run, argv)
 
 
 if __name__ == "__main__":

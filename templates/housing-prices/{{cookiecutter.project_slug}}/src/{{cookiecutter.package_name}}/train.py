@@ -7,7 +7,6 @@ interpretable model achieves. The boosted trees have to beat both to earn their 
 
 from __future__ import annotations
 
-import argparse
 import logging
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 
-from .config import Params, load_params
+from .config import Params, run_step
 from .data import FEATURE_COLUMNS, TARGET_COLUMN, load_processed
 from .features import build_preprocessor
 
@@ -104,11 +103,7 @@ def run(params: Params) -> Models:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: ``python -m <package>.train [--params PATH]``."""
-    parser = argparse.ArgumentParser(description="Train the baselines and the main model.")
-    parser.add_argument("--params", default=None, help="path to params.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    run(load_params(args.params))
+    run_step("Train the baselines and the main model.", run, argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ the values when they are loaded, so a typo fails loudly here instead of deep ins
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -111,3 +114,14 @@ def load_config(path: str | Path | None = None) -> Config:
 if __name__ == "__main__":
     # `python -m <package>.config` shows the resolved configuration, handy when debugging.
     print(load_config().model_dump_json(indent=2))
+
+
+def run_step(
+    description: str, step: Callable[[Config], object], argv: Sequence[str] | None = None
+) -> None:
+    """The command line of a pipeline step: read ``--params PATH``, log at INFO, run ``step``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--params", type=Path, default=None, help="path to params.yaml")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    step(load_config(args.params))

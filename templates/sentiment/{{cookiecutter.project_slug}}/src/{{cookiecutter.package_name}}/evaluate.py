@@ -10,7 +10,6 @@ cross-validation on the training split) and reports/figures/confusion_matrix.png
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from .config import Config, load_config
+from .config import Config, run_step
 from .data import LABEL_COLUMN, LABELS, TEXT_COLUMN, load_split
 from .predict import load_model
 from .train import build_baseline, build_model
@@ -126,11 +125,7 @@ def evaluate(config: Config) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point; see the module docstring for usage."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--params", type=Path, default=None, help="path to params.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    evaluate(load_config(args.params))
+    run_step(__doc__.splitlines()[0], evaluate, argv)
 
 
 if __name__ == "__main__":

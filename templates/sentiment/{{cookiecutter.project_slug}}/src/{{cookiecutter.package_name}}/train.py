@@ -11,7 +11,6 @@ a model that ignores the text entirely would score.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from .config import Config, load_config
+from .config import Config, run_step
 from .data import LABEL_COLUMN, TEXT_COLUMN, load_split
 from .features import build_vectorizer
 
@@ -90,11 +89,7 @@ def train(config: Config) -> TrainedModels:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point; see the module docstring for usage."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--params", type=Path, default=None, help="path to params.yaml")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    train(load_config(args.params))
+    run_step(__doc__.splitlines()[0], train, argv)
 
 
 if __name__ == "__main__":
