@@ -113,14 +113,16 @@ def _row(topic: Topic, states: States) -> TopicRow:
     return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since)
 
 
-def _progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
+def roadmap_progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
+    """How far the learner is through ``roadmap``: (done + skipped) / topics, and hours."""
     counts = {"done": 0, "skipped": 0, "started": 0}
-    left = 0.0
+    hours = left = 0.0
     topics = roadmap.topics
     for topic in topics:
         state = state_of(states, topic.full_id)
         if state in counts:
             counts[state] += 1
+        hours += topic.hours
         if state not in FINISHED:
             left += topic.hours
     total = len(topics)
@@ -133,7 +135,7 @@ def _progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
         skipped=counts["skipped"],
         started=counts["started"],
         percent=round(100.0 * finished / total, 1) if total else 100.0,
-        hours_total=roadmap.total_hours,
+        hours_total=hours,
         hours_left=left,
     )
 
@@ -182,7 +184,7 @@ def status(catalog: Catalog, store: Store, roadmap_id: str | None = None) -> Sta
     roadmaps = _scope(catalog, store, roadmap_id)
     states = store.latest_states()
     topics = [t for r in roadmaps for t in r.topics]
-    progress = [_progress(r, states) for r in roadmaps]
+    progress = [roadmap_progress(r, states) for r in roadmaps]
     in_progress = [_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
     ahead = outlook(store, [(p.id, p.hours_left) for p in progress])
@@ -252,7 +254,9 @@ def mark(
         ],
         unchanged=unchanged,
         unlocked=unlocked,
-        roadmaps=[_progress(r, new_states) for r in catalog.roadmaps.values() if r.id in touched],
+        roadmaps=[
+            roadmap_progress(r, new_states) for r in catalog.roadmaps.values() if r.id in touched
+        ],
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from mlpath import paths
 from mlpath.errors import InvalidInputError, MlpathError, Problem, RoadmapError
-from mlpath.progress import FINISHED, followed, state_of
+from mlpath.progress import followed, roadmap_progress, state_of
 from mlpath.roadmaps import Catalog, build_catalog, roadmap_files
 from mlpath.store import Store
 
@@ -63,12 +63,6 @@ class FollowResult(NamedTuple):
     followed: list[str]
 
 
-def _percent(catalog: Catalog, roadmap_id: str, states: dict[str, tuple[str, str]]) -> float:
-    topics = catalog.roadmaps[roadmap_id].topics
-    finished = sum(state_of(states, t.full_id) in FINISHED for t in topics)
-    return round(100.0 * finished / len(topics), 1) if topics else 100.0
-
-
 def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
     states = store.latest_states()
     chosen = set(followed(catalog, store))
@@ -79,7 +73,7 @@ def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
             summary=r.summary,
             topics=len(r.topics),
             hours=r.total_hours,
-            percent=_percent(catalog, r.id, states),
+            percent=roadmap_progress(r, states).percent,
             followed=r.id in chosen,
             builtin=r.builtin,
             source=r.source,
@@ -125,7 +119,7 @@ def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDeta
         source=roadmap.source,
         topics=len(roadmap.topics),
         hours=roadmap.total_hours,
-        percent=_percent(catalog, roadmap.id, states),
+        percent=roadmap_progress(roadmap, states).percent,
         stages=stages,
     )
 

@@ -1,7 +1,7 @@
 """export, import and config.
 
-Core and render modules are imported inside the commands: every mlpath command builds this
-module, and only these commands need them.
+Core and render modules are imported inside the commands, so that running one of them does
+not load what only the others need (`config` reads one setting; `import` parses whole files).
 """
 
 from __future__ import annotations

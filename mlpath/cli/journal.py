@@ -1,7 +1,7 @@
 """log, note, journal (and journal break) and review.
 
-Core and render modules are imported inside the commands: every mlpath command builds this
-module, and only these commands need them.
+Core and render modules are imported inside the commands, so that running one of them does
+not load what only the others need (`review` reads git history; `log` writes one row).
 """
 
 from __future__ import annotations
