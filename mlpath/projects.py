@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from mlpath.dates import utc_stamp
 from mlpath.store import Store
 
 # Variables that would point git at another repository than the project's own.
@@ -31,10 +32,6 @@ def git_environment() -> Iterator[None]:
         yield
     finally:
         os.environ.update(saved)
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class ProjectRow(NamedTuple):
@@ -71,7 +68,7 @@ def _git_summary(folder: Path) -> tuple[int, str | None]:
             last = repo.head.commit.committed_datetime
         except (git.GitCommandError, git.InvalidGitRepositoryError, ValueError):
             return 0, None
-    return count, _utc(last)
+    return count, utc_stamp(last)
 
 
 def list_projects(store: Store) -> list[ProjectRow]:
@@ -120,6 +117,6 @@ def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> lis
             sha, stamp, summary = line.split("\0", 2)
             moment = dt.datetime.fromisoformat(stamp)
             if since <= moment < until:
-                found.append(Commit(name, sha, _utc(moment), summary))
+                found.append(Commit(name, sha, utc_stamp(moment), summary))
     found.sort(key=lambda c: c.at)
     return found

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mlpath import paths
+from mlpath.dates import utc_stamp
 from mlpath.errors import StoreBusyError, StoreError
 
 BUSY_TIMEOUT_MS = 5000
@@ -161,7 +162,7 @@ class TopicEvent(NamedTuple):
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_stamp(dt.datetime.now(dt.UTC))
 
 
 class Store:
