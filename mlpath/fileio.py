@@ -4,10 +4,12 @@ read as exactly the text they hold."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from mlpath.errors import InvalidInputError
 
@@ -25,7 +27,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except FileNotFoundError:
         regular = True
     if not regular:
-        with path.open("wb") as fh:
+        # A pipe with no reader would block forever: without O_NONBLOCK the open waits.
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
         return
@@ -42,6 +48,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        raise
+
+
+def open_to_read(path: Path) -> BinaryIO:
+    """Open a file the learner named for reading, without waiting for a writer that may never
+    come: a named pipe nobody writes to reads as empty instead of blocking forever, while a
+    pipe that has a writer (``<(jrnl --export json)``) reads as usual. A folder raises
+    IsADirectoryError, as ``open`` would."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
         raise
 
 

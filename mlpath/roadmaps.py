@@ -14,15 +14,20 @@ JSON string, decoded by ``Catalog.text`` the first time a topic of that roadmap 
 
 import contextlib
 import difflib
+import gc
 import json
 import os
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from mlpath import __version__, paths
 from mlpath.errors import AmbiguousError, NotFoundError, Problem, RoadmapError
+
+if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads the cache
+    from mlpath.yamlload import Located
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
 CACHE_FORMAT = 2
@@ -110,14 +115,11 @@ class Catalog:
         packed = self._packed.pop(roadmap_id)
         topics = self.roadmaps[roadmap_id].topics
         try:
-            rows = json.loads(packed)
-            self._texts.update(
-                (topic.full_id, _text_from_json(row))
-                for topic, row in zip(topics, rows, strict=True)
-            )
-        except (ValueError, TypeError):  # a damaged cache: read the roadmaps again
+            texts = _texts_from_json(packed, len(topics))
+        except Exception:  # damaged in any way, even too deep to decode: read the roadmaps again
             fresh = load_catalog(refresh=True)
-            self._texts.update((t.full_id, fresh.text(t)) for t in topics)
+            texts = [fresh.text(t) for t in topics]
+        self._texts.update(zip((t.full_id for t in topics), texts, strict=True))
 
     def roadmap(self, roadmap_id: str) -> Roadmap:
         try:
@@ -205,13 +207,63 @@ def build_catalog(
     """Validate ``files`` together. With ``focus``, report only problems in those files (the
     others are context: their topics can be required). With ``yield_to_focus``, a context
     roadmap whose id a focus file (listed first) also has is left out instead of clashing."""
-    from mlpath import schema
-    from mlpath.yamlload import Located, YamlProblem, load_file
-
     focus_set = {p.resolve() for p in focus}
+    with _cyclic_gc_paused():
+        loaded, problems = _load_models(files)
+        roadmaps: dict[str, Roadmap] = {}
+        texts: dict[str, TopicText] = {}
+        sources: dict[str, _Source] = {}
+        for path, builtin, located, model in loaded:
+            if model.id in roadmaps:
+                if yield_to_focus and path.resolve() not in focus_set:
+                    continue
+                other = roadmaps[model.id].source
+                problems.append(
+                    located.problem(("id",), f"roadmap id '{model.id}' is already used by {other}")
+                )
+                continue
+            roadmap, topic_paths, found = _from_model(model, located, str(path), builtin, texts)
+            problems.extend(found)
+            roadmaps[model.id] = roadmap
+            sources[model.id] = _Source(located, topic_paths)
+        problems.extend(_check_references(roadmaps, sources))
+    if focus_set:
+        shown = {paths.display(p) for p in focus_set} | {str(p) for p in focus_set}
+        problems = [p for p in problems if p.file in shown]
+    ordered = dict(sorted(roadmaps.items(), key=lambda kv: _path_rank(kv[0])))
+    return Catalog(ordered, texts), sorted(set(problems))
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Loading a big roadmap makes hundreds of thousands of small objects (values, positions,
+    models) and no reference cycles. As they pile up, the cyclic collector walks all of them
+    again and again, so validation time grew faster than the file: three times the topics
+    took four and a half times as long. Reference counting still frees all of it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_models(
+    files: Sequence[tuple[Path, bool]],
+) -> tuple[list[tuple[Path, bool, "Located", Any]], list[Problem]]:
+    """Each file read and checked against the schema on its own: the valid ones with their
+    model, and the problems of all."""
+    from mlpath import schema
+    from mlpath.yamlload import YamlProblem, load_file
+
     problems: list[Problem] = []
     loaded: list[tuple[Path, bool, Located, Any]] = []
+    read: set[Path] = set()
     for path, builtin in files:
+        if path.resolve() in read:  # one file named twice is one roadmap, not a clash
+            continue
+        read.add(path.resolve())
         try:
             located = load_file(path, paths.display(path))
         except YamlProblem as exc:
@@ -221,30 +273,7 @@ def build_catalog(
         problems.extend(found)
         if model is not None:
             loaded.append((path, builtin, located, model))
-
-    roadmaps: dict[str, Roadmap] = {}
-    texts: dict[str, TopicText] = {}
-    locators: dict[str, Located] = {}
-    for path, builtin, located, model in loaded:
-        if model.id in roadmaps:
-            if yield_to_focus and path.resolve() not in focus_set:
-                continue
-            other = roadmaps[model.id].source
-            problems.append(
-                located.problem(("id",), f"roadmap id '{model.id}' is already used by {other}")
-            )
-            continue
-        roadmap, found = _from_model(model, located, str(path), builtin, texts)
-        problems.extend(found)
-        roadmaps[model.id] = roadmap
-        locators[model.id] = located
-
-    problems.extend(_check_references(roadmaps, locators))
-    if focus_set:
-        shown = {paths.display(p) for p in focus_set} | {str(p) for p in focus_set}
-        problems = [p for p in problems if p.file in shown]
-    ordered = dict(sorted(roadmaps.items(), key=lambda kv: _path_rank(kv[0])))
-    return Catalog(ordered, texts), sorted(set(problems))
+    return loaded, problems
 
 
 def _path_rank(roadmap_id: str) -> tuple[int, str]:
@@ -253,10 +282,26 @@ def _path_rank(roadmap_id: str) -> tuple[int, str]:
     return (len(DEFAULT_PATH), roadmap_id)
 
 
+class _Source(NamedTuple):
+    """Where a roadmap's parts are in its file: the loaded document, and each topic's path in
+    it by bare id (the first definition, when an id is used twice)."""
+
+    located: "Located"
+    topic_paths: dict[str, tuple[str | int, ...]]
+
+    def topic_problem(self, topic_id: str, sub: tuple[str | int, ...], message: str) -> Problem:
+        return self.located.problem((*self.topic_paths[topic_id], *sub), message)
+
+
 def _from_model(
     model: Any, located: Any, source: str, builtin: bool, texts: dict[str, TopicText]
-) -> tuple[Roadmap, list[Problem]]:
-    """The roadmap ``model`` describes; its topics' texts go into ``texts``."""
+) -> tuple[Roadmap, dict[str, tuple[str | int, ...]], list[Problem]]:
+    """The roadmap ``model`` describes, where each topic is in the file, and the problems
+    found on the way; its topics' texts go into ``texts``.
+
+    A topic whose id is already taken is reported and left out: one full id cannot name two
+    topics in the graph, and checking the second one's prerequisites as if they were the
+    first one's found cycles that are not there."""
     problems: list[Problem] = []
     stage_ids: dict[str, int] = {}
     topic_paths: dict[str, tuple[str | int, ...]] = {}
@@ -281,28 +326,14 @@ def _from_model(
                         f"duplicate topic id '{t.id}' (first defined at line {line})",
                     )
                 )
-            topic_paths.setdefault(t.id, path)
-            requires = tuple(r if "/" in r else f"{model.id}/{r}" for r in t.requires)
-            full_id = f"{model.id}/{t.id}"
-            topics.append(
-                Topic(
-                    roadmap=model.id,
-                    stage=stage.id,
-                    id=t.id,
-                    title=t.title,
-                    hours=t.hours,
-                    requires=requires,
-                    full_id=full_id,
-                )
-            )
-            texts.setdefault(
-                full_id,
-                TopicText(
-                    summary=t.summary,
-                    resources=tuple(Resource(r.title, r.url, r.kind) for r in t.resources),
-                    projects=tuple(t.projects),
-                    checks=tuple(t.checks),
-                ),
+                continue
+            topic_paths[t.id] = path
+            topics.append(_topic_from_model(model.id, stage.id, t))
+            texts[topics[-1].full_id] = TopicText(
+                summary=t.summary,
+                resources=tuple(Resource(r.title, r.url, r.kind) for r in t.resources),
+                projects=tuple(t.projects),
+                checks=tuple(t.checks),
             )
         stages.append(Stage(stage.id, stage.title, stage.summary, tuple(topics)))
     roadmap = Roadmap(
@@ -314,59 +345,82 @@ def _from_model(
         source=source,
         builtin=builtin,
     )
-    return roadmap, problems
+    return roadmap, topic_paths, problems
 
 
-def _topic_path(roadmap: Roadmap, topic_id: str) -> tuple[str | int, ...]:
-    for si, stage in enumerate(roadmap.stages):
-        for ti, topic in enumerate(stage.topics):
-            if topic.id == topic_id:
-                return ("stages", si, "topics", ti)
-    return ()
+def _topic_from_model(roadmap_id: str, stage_id: str, t: Any) -> Topic:
+    return Topic(
+        roadmap=roadmap_id,
+        stage=stage_id,
+        id=t.id,
+        title=t.title,
+        hours=t.hours,
+        requires=tuple(r if "/" in r else f"{roadmap_id}/{r}" for r in t.requires),
+        full_id=f"{roadmap_id}/{t.id}",
+    )
 
 
-def _check_references(roadmaps: dict[str, Roadmap], locators: dict[str, Any]) -> list[Problem]:
+# A "did you mean" for a prerequisite that names no topic compares it with every topic id,
+# so a file full of broken references would take time quadratic in its size. After this many
+# such searches the rest are reported without a hint.
+MAX_HINT_SEARCHES = 50
+
+
+class _Hints:
+    """'did you mean' hints for prerequisites that name no topic, one search per name."""
+
+    def __init__(self, known: dict[str, Topic]) -> None:
+        self.known = known
+        self.by_bare: dict[str, list[str]] = {}
+        for full_id, topic in known.items():
+            self.by_bare.setdefault(topic.id, []).append(full_id)
+        self.hints: dict[str, str] = {}
+        self.searches = 0
+
+    def __call__(self, ref: str) -> str:
+        if ref in self.hints:
+            return self.hints[ref]
+        same_id = self.by_bare.get(ref.split("/", 1)[1])  # the topic is in another roadmap
+        if same_id:
+            hint = suggest(ref, same_id)
+        elif self.searches < MAX_HINT_SEARCHES:
+            self.searches += 1
+            hint = suggest(ref, self.known)
+        else:
+            return ""
+        self.hints[ref] = hint
+        return hint
+
+
+def _check_references(roadmaps: dict[str, Roadmap], sources: dict[str, _Source]) -> list[Problem]:
     problems: list[Problem] = []
-    known = {t.full_id for r in roadmaps.values() for t in r.topics}
+    known = {t.full_id: t for r in roadmaps.values() for t in r.topics}
+    hint = _Hints(known)
     for rid, roadmap in roadmaps.items():
-        located = locators[rid]
+        source = sources[rid]
         for i, req in enumerate(roadmap.requires):
             if req not in roadmaps:
                 problems.append(
-                    located.problem(
+                    source.located.problem(
                         ("requires", i), f"requires roadmap '{req}', which does not exist"
                     )
                 )
-        seen: set[str] = set()
         for topic in roadmap.topics:
-            if topic.id in seen:  # a duplicate id is already reported; its edges mean nothing
-                continue
-            seen.add(topic.id)
-            base = _topic_path(roadmap, topic.id)
             for i, req in enumerate(topic.requires):
                 if req == topic.full_id:
-                    problems.append(
-                        located.problem((*base, "requires", i), "a topic cannot require itself")
-                    )
+                    message = "a topic cannot require itself"
                 elif req not in known:
-                    bare = req.split("/", 1)[1]
-                    pool = [k for k in known if k.endswith("/" + bare)] or list(known)
-                    problems.append(
-                        located.problem(
-                            (*base, "requires", i),
-                            f"requires '{req}', which is not a topic{suggest(req, pool)}",
-                        )
-                    )
-    for cycle in find_cycles({t.full_id: t.requires for r in roadmaps.values() for t in r.topics}):
-        first = cycle[0]
-        rid, tid = first.split("/", 1)
-        roadmap = roadmaps[rid]
-        topic = next(t for t in roadmap.topics if t.id == tid)
-        index = topic.requires.index(cycle[1])
+                    message = f"requires '{req}', which is not a topic{hint(req)}"
+                else:
+                    continue
+                problems.append(source.topic_problem(topic.id, ("requires", i), message))
+    for cycle in find_cycles({full_id: t.requires for full_id, t in known.items()}):
+        first = known[cycle[0]]
         chain = " -> ".join([*cycle, cycle[0]])
         problems.append(
-            locators[rid].problem(
-                (*_topic_path(roadmap, tid), "requires", index),
+            sources[first.roadmap].topic_problem(
+                first.id,
+                ("requires", first.requires.index(cycle[1])),
                 f"prerequisite cycle: {chain}",
             )
         )
@@ -385,23 +439,24 @@ def find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
     stack: list[str] = []
     components: list[list[str]] = []
     counter = 0
-    for root in graph:
+    for root, root_edges in graph.items():
         if root in index:
             continue
-        work: list[tuple[str, int]] = [(root, 0)]
+        work: list[tuple[str, int, tuple[str, ...]]] = [(root, 0, root_edges)]
         while work:
-            node, edge = work.pop()
+            node, edge, edges = work.pop()
             if edge == 0:
                 index[node] = low[node] = counter
                 counter += 1
                 stack.append(node)
                 on_stack.add(node)
-            edges = [e for e in graph.get(node, ()) if e in graph]
             if edge < len(edges):
-                work.append((node, edge + 1))
+                work.append((node, edge + 1, edges))
                 nxt = edges[edge]
+                if nxt not in graph:
+                    continue
                 if nxt not in index:
-                    work.append((nxt, 0))
+                    work.append((nxt, 0, graph[nxt]))
                 elif nxt in on_stack:
                     low[node] = min(low[node], index[nxt])
                 continue
@@ -471,18 +526,38 @@ def _cache_file() -> Path:
 
 
 def _read_cache(key: list[Any]) -> Catalog | None:
+    """The cached catalogue, or None when it is stale or damaged in any way."""
     try:
-        with _cache_file().open("rb") as fh:
-            payload = json.load(fh)
-        if payload["key"] != key:
+        raw = _read_cache_bytes(_cache_budget(key))
+        if raw is None:
             return None
-        roadmaps = payload["roadmaps"]
-        packed = {r["id"]: r["texts"] for r in roadmaps}
-        if not all(isinstance(texts, str) for texts in packed.values()):
+        payload = json.loads(raw)
+        if type(payload) is not dict or payload.get("key") != key:
             return None
-        return Catalog({r["id"]: _roadmap_from_json(r) for r in roadmaps}, {}, packed)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return _catalog_from_json(payload["roadmaps"])
+    except Exception:  # whatever is wrong with it (even JSON too deep to decode), rebuild it
         return None
+
+
+def _cache_budget(key: list[Any]) -> int:
+    """The most bytes a cache of the files in ``key`` can hold: their text once more, escaped
+    twice over at worst. Anything bigger is not a cache of them and is not read."""
+    sizes: list[int] = [identity[1] for identity in key[2:]]
+    return 1024 * 1024 + 8 * sum(sizes)
+
+
+def _read_cache_bytes(limit: int) -> bytes | None:
+    # Without blocking: a FIFO in the cache's place must not hang every command.
+    fd = os.open(_cache_file(), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        with open(fd, "rb", closefd=False) as fh:
+            raw = fh.read(limit + 1)
+        return raw if len(raw) <= limit else None
+    finally:
+        os.close(fd)
 
 
 def _write_cache(key: list[Any], catalog: Catalog) -> None:
@@ -492,8 +567,29 @@ def _write_cache(key: list[Any], catalog: Catalog) -> None:
         "key": key,
         "roadmaps": [_roadmap_to_json(r, catalog) for r in catalog.roadmaps.values()],
     }
+    target = _cache_file()
     with contextlib.suppress(OSError):  # an unwritable cache only costs speed
-        atomic_write_text(_cache_file(), json.dumps(payload, separators=(",", ":")))
+        if _make_room_for_cache(target):
+            atomic_write_text(target, json.dumps(payload, separators=(",", ":")))
+
+
+def _make_room_for_cache(target: Path) -> bool:
+    """Whether the cache can be written at ``target``, after taking away an empty folder or
+    a FIFO or socket there (nothing but the cache belongs at that name). A non-empty folder
+    is left alone (rmdir refuses), and so is a link to anything but a file."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return True
+    if stat.S_ISREG(mode):
+        return True
+    if os.path.islink(target):
+        return False
+    if stat.S_ISDIR(mode):
+        os.rmdir(target)
+    else:
+        os.unlink(target)
+    return True
 
 
 def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
@@ -521,27 +617,95 @@ def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
     }
 
 
+class _Damaged(ValueError):
+    """The cache holds something ``_write_cache`` does not write."""
+
+
+def _expect(ok: bool) -> None:
+    if not ok:
+        raise _Damaged
+
+
+def _str(value: Any) -> str:
+    _expect(type(value) is str)
+    return cast(str, value)
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    _expect(type(value) is list)
+    "".join(value)  # TypeError unless every item is text
+    return tuple(value)
+
+
+def _catalog_from_json(rows: Any) -> Catalog:
+    """The catalogue a cache holds, checked to have the shape ``_write_cache`` gives it: a
+    damaged value raises here rather than surfacing later as a wrong answer or a crash."""
+    _expect(type(rows) is list)
+    roadmaps: dict[str, Roadmap] = {}
+    packed: dict[str, str] = {}
+    for r in rows:
+        _expect(type(r) is dict)
+        roadmap = _roadmap_from_json(r)
+        _expect(roadmap.id not in roadmaps)
+        roadmaps[roadmap.id] = roadmap
+        packed[roadmap.id] = _str(r["texts"])
+    return Catalog(roadmaps, {}, packed)
+
+
 def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:
-    rid = r["id"]
-    stages = tuple(
-        Stage(
-            s["id"],
-            s["title"],
-            s["summary"],
-            tuple(
-                Topic(rid, s["id"], tid, title, float(hours), tuple(requires), f"{rid}/{tid}")
-                for tid, title, hours, requires in s["topics"]
-            ),
-        )
-        for s in r["stages"]
-    )
+    rid = _str(r["id"])
+    stages = r["stages"]
+    _expect(type(stages) is list)
+    builtin = r["builtin"]
+    _expect(type(builtin) is bool)
     return Roadmap(
-        rid, r["title"], r["summary"], tuple(r["requires"]), stages, r["source"], r["builtin"]
+        rid,
+        _str(r["title"]),
+        _str(r["summary"]),
+        _strs(r["requires"]),
+        tuple(_stage_from_json(rid, s) for s in stages),
+        _str(r["source"]),
+        builtin,
     )
 
 
-def _text_from_json(row: list[Any]) -> TopicText:
+def _stage_from_json(rid: str, s: Any) -> Stage:
+    _expect(type(s) is dict)
+    sid, summary, rows = _str(s["id"]), s["summary"], s["topics"]
+    _expect((summary is None or type(summary) is str) and type(rows) is list)
+    topics = []
+    for row in rows:  # every command reads these: checked inline, without a call per field
+        _expect(type(row) is list and len(row) == 4)
+        tid, title, hours, requires = row
+        _expect(
+            type(tid) is str
+            and type(title) is str
+            and type(hours) in (int, float)
+            and type(requires) is list
+        )
+        "".join(requires)  # TypeError unless every item is text; faster than a loop of checks
+        topics.append(Topic(rid, sid, tid, title, float(hours), tuple(requires), f"{rid}/{tid}"))
+    return Stage(sid, _str(s["title"]), summary, tuple(topics))
+
+
+def _texts_from_json(packed: str, count: int) -> list[TopicText]:
+    rows = json.loads(packed)
+    _expect(type(rows) is list and len(rows) == count)
+    return [_text_from_json(row) for row in rows]
+
+
+def _text_from_json(row: Any) -> TopicText:
+    _expect(type(row) is list and len(row) == 4)
     summary, resources, projects, checks = row
+    _expect(type(resources) is list)
     return TopicText(
-        summary, tuple(Resource(*x) for x in resources), tuple(projects), tuple(checks)
+        _str(summary),
+        tuple(map(_resource_from_json, resources)),
+        _strs(projects),
+        _strs(checks),
     )
+
+
+def _resource_from_json(value: Any) -> Resource:
+    title, url, kind = _strs(value)  # not three: ValueError, which is damage too
+    return Resource(title, url, kind)

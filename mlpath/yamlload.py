@@ -23,8 +23,9 @@ from mlpath.errors import Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
-# Nodes after alias expansion. A generous roadmap of 2,000 topics has about 60,000.
-MAX_NODES = 500_000
+# Values that aliases add by repeating what an anchor holds: what a few hundred bytes of
+# aliases referring to aliases can blow up into. A plain document is bounded by MAX_BYTES.
+MAX_ALIAS_VALUES = 500_000
 
 Path_ = tuple[str | int, ...]
 
@@ -101,10 +102,7 @@ def load_file(path: Path, display_name: str | None = None) -> Located:
     """Read one YAML file into plain values with positions, or raise YamlProblem."""
     name = display_name or str(path)
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise YamlProblem(Problem(name, 1, 1, "is a folder, not a file")) from None
+        raw = _read(path, name)
     except FileNotFoundError:
         raise YamlProblem(Problem(name, 1, 1, "no such file")) from None
     except OSError as exc:
@@ -116,17 +114,25 @@ def load_file(path: Path, display_name: str | None = None) -> Located:
     return load_text(_decode(raw, name), name)
 
 
+def _read(path: Path, name: str) -> bytes:
+    """Up to MAX_BYTES + 1 bytes of ``path`` (see ``fileio.open_to_read``: a FIFO that nobody
+    writes to reads as empty instead of hanging)."""
+    from mlpath.fileio import open_to_read
+
+    try:
+        source = open_to_read(path)
+    except IsADirectoryError:
+        raise YamlProblem(Problem(name, 1, 1, "is a folder, not a file")) from None
+    with source:
+        return source.read(MAX_BYTES + 1)
+
+
 def load_text(text: str, name: str) -> Located:
     """Compose ``text`` (one YAML document) into plain values with positions."""
-    located = Located(name, None)
     try:
-        _compose(text, located)
+        located = _compose_refusing_depth(text, name)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        line, col = _pos(mark)
-        raise YamlProblem(Problem(name, line, col, f"YAML syntax error: {what}{context}")) from None
+        raise YamlProblem(_syntax_problem(exc, text, name)) from None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids, such as NUL
         before = text[: exc.position]
         line = before.count("\n") + 1
@@ -141,14 +147,56 @@ def load_text(text: str, name: str) -> Located:
     return located
 
 
-def _compose(text: str, located: Located) -> None:
+def _compose_refusing_depth(text: str, name: str) -> Located:
+    try:
+        return _compose(text, name, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if _Loader is yaml.SafeLoader or not _is_nesting_refusal(exc):
+            raise
+    # libyaml refuses nesting beyond its own limit (1,000 levels since 0.2.5) while its scanner
+    # looks ahead on a line for keys, so on a line such as [[[[... it can refuse before the
+    # composer has seen level MAX_DEPTH + 1. The pure-Python parser reads the same grammar
+    # with the same bounded look-ahead, so read it again with that one: the composer then
+    # stops where level MAX_DEPTH + 1 opens. Only a document nested that deep pays for this.
+    return _compose(text, name, yaml.SafeLoader)
+
+
+def _is_nesting_refusal(exc: yaml.MarkedYAMLError) -> bool:
+    return "nesting" in f"{exc.problem} {exc.context}"
+
+
+def _depth_problem(name: str, at: tuple[int, int]) -> Problem:
+    return Problem(name, at[0], at[1], f"nesting is deeper than {MAX_DEPTH} levels")
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, name: str) -> Problem:
+    """A parser's complaint as one line at its position, in words a person can act on."""
+    mark = exc.problem_mark or exc.context_mark
+    at = _pos(mark)
+    if _is_nesting_refusal(exc):  # a parser's own depth limit, below or above ours
+        return _depth_problem(name, at)
+    index = getattr(mark, "index", -1)
+    if 0 <= index < len(text) and text[index] == "\t":
+        line_start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+        if not text[line_start:index].strip(" \t"):
+            return Problem(name, *at, "YAML does not allow tabs for indentation; use spaces")
+        return Problem(name, *at, "YAML does not allow a tab here; use spaces")
+    what = exc.problem or exc.context or "invalid YAML"
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return Problem(name, *at, f"YAML syntax error: {what}{context}")
+
+
+def _compose(text: str, name: str, loader: Any) -> Located:
+    located = Located(name, None)
     composer = _Composer(located)
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         composer.feed(event)
+    return located
 
 
 class _Composer:
-    """Builds plain values from parser events without recursion, counting expanded nodes."""
+    """Builds plain values from parser events without recursion, counting the values that
+    aliases add."""
 
     def __init__(self, located: Located) -> None:
         self.located = located
@@ -156,7 +204,7 @@ class _Composer:
         self.resolver = Resolver()
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.stack: list[_Frame] = []
-        self.total = 0
+        self.repeated = 0
         self.documents = 0
 
     def fail(self, at: tuple[int, int], message: str) -> YamlProblem:
@@ -186,6 +234,13 @@ class _Composer:
             if event.anchor not in self.anchors:
                 raise self.fail(at, f"unknown alias *{event.anchor}")
             value, size = self.anchors[event.anchor]
+            self.repeated += size
+            if self.repeated > MAX_ALIAS_VALUES:
+                raise self.fail(
+                    at,
+                    f"aliases expand to more than {MAX_ALIAS_VALUES:,} values "
+                    "(aliases referring to aliases?); refusing to load it",
+                )
             self._place(value, size, at)
 
     def _wants_key(self) -> bool:
@@ -237,7 +292,7 @@ class _Composer:
         if event.tag not in _COLLECTION_TAGS:
             raise self.fail(at, f"tag {event.tag} is not allowed")
         if len(self.stack) >= MAX_DEPTH:
-            raise self.fail(at, f"nesting is deeper than {MAX_DEPTH} levels")
+            raise YamlProblem(_depth_problem(self.located.file, at))
         path = self._child_path()
         # Record positions now, so that problems inside can point at the container itself.
         self.located.values[path] = at
@@ -249,13 +304,6 @@ class _Composer:
         self.stack.append(_Frame(path, container, event.anchor))
 
     def _place(self, value: Any, size: int, at: tuple[int, int], raw: str | None = None) -> None:
-        self.total += size
-        if self.total > MAX_NODES:
-            raise self.fail(
-                at,
-                f"document expands to more than {MAX_NODES:,} values "
-                "(aliases referring to aliases?); refusing to load it",
-            )
         path = self._child_path()
         if self.stack:
             parent = self.stack[-1]

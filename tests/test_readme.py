@@ -11,7 +11,8 @@ import typer
 
 from mlpath.cli.app import app
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 HIDDEN = {"--install-completion", "--show-completion", "--help", "-h"}
 
 
@@ -68,6 +69,26 @@ def test_quick_start_has_the_two_command_lines() -> None:
     assert len(lines) == 2
     assert lines[0].strip().endswith("mlpath status")
     assert lines[1].strip().endswith("pytest")
+    # The tests run against the committed lock, and the lock pins every package installed.
+    assert "-c requirements/test-lock.txt" in lines[1]
+
+
+def test_the_lock_pins_every_dependency_of_the_project() -> None:
+    import tomllib
+
+    lock = (ROOT / "requirements" / "test-lock.txt").read_text(encoding="utf-8")
+    pinned = {
+        re.split(r"==", line)[0].lower().replace("_", "-")
+        for line in lock.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert all("==" in line for line in lock.splitlines() if line and not line.startswith("#"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    names = {
+        re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower().replace("_", "-") for spec in wanted
+    }
+    assert names <= pinned, f"not in the lock (run .ci/lock): {sorted(names - pinned)}"
 
 
 def test_json_envelope_keys_are_documented() -> None:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from mlpath.render.output import brief
 from tests.conftest import DEMO, Result
 
 BOMB = "".join(
     f"{name}: &{name} [{', '.join([prev] * 9)}]\n"
     for name, prev in zip("abcdefg", ["x", "*a", "*b", "*c", "*d", "*e", "*f"], strict=True)
 )
+
+DEEP = "nesting is deeper than 64 levels"
+DUPLICATE = """\
+      - id: {id}
+        title: Again
+        summary: The same id once more.
+        hours: 1
+        requires: [{requires}]
+"""
 
 CASES: list[tuple[str, str, int, int, str]] = [
     (
@@ -99,6 +112,31 @@ CASES: list[tuple[str, str, int, int, str]] = [
         "duplicate topic id 'alpha' (first defined at line 9)",
     ),
     (
+        # The second alpha's prerequisite is not an edge of the first: no cycle, no crash.
+        "duplicate topic id requiring a topic that requires the first",
+        DEMO + DUPLICATE.format(id="alpha", requires="beta"),
+        18,
+        13,
+        "duplicate topic id 'alpha' (first defined at line 9)",
+    ),
+    (
+        "duplicate topic id requiring the topic that requires the first",
+        DEMO.replace("        requires: [alpha]\n", "").replace(
+            "        hours: 2\n", "        hours: 2\n        requires: [beta]\n"
+        )
+        + DUPLICATE.format(id="beta", requires="alpha"),
+        18,
+        13,
+        "duplicate topic id 'beta' (first defined at line 14)",
+    ),
+    (
+        "duplicate topic id requiring itself",
+        DEMO + DUPLICATE.format(id="alpha", requires="alpha"),
+        18,
+        13,
+        "duplicate topic id 'alpha' (first defined at line 9)",
+    ),
+    (
         "bad slug",
         DEMO.replace("      - id: beta", "      - id: Beta_One"),
         13,
@@ -147,16 +185,35 @@ CASES: list[tuple[str, str, int, int, str]] = [
         "alias bomb",
         BOMB,
         6,
-        28,
-        "document expands to more than 500,000 values (aliases referring to aliases?); "
+        32,
+        "aliases expand to more than 500,000 values (aliases referring to aliases?); "
         "refusing to load it",
     ),
+    # On one line, libyaml reads far enough ahead to meet its own nesting limit (1,000 levels
+    # since libyaml 0.2.5) before mlpath's: still mlpath's message, at the 65th level.
+    ("deep nesting", "a: " + "[" * 5000 + "]" * 5000 + "\n", 1, 67, DEEP),
+    ("deep nesting, spread out", "a: " + "[ " * 5000 + "]" * 5000 + "\n", 1, 130, DEEP),
+    ("deep block nesting", "".join(" " * i + "-\n" for i in range(100)), 65, 65, DEEP),
     (
-        "deep nesting",
-        "a: " + "[" * 5000 + "]" * 5000 + "\n",
+        "tab indentation",
+        DEMO.replace("        hours: 3\n", "\thours: 3\n"),
+        16,
         1,
-        67,
-        "nesting is deeper than 64 levels",
+        "YAML does not allow tabs for indentation; use spaces",
+    ),
+    (
+        "tab after spaces",
+        DEMO.replace("        hours: 3\n", "        \thours: 3\n"),
+        16,
+        9,
+        "YAML does not allow tabs for indentation; use spaces",
+    ),
+    (
+        "tab indenting a list",
+        DEMO.replace("  - id: basics", "\t- id: basics"),
+        6,
+        1,
+        "YAML does not allow tabs for indentation; use spaces",
     ),
     (
         "unsupported schema",
@@ -367,3 +424,71 @@ def test_an_edited_roadmap_is_validated_again(
     broken = mlpath("show", "demo/beta")
     assert broken.exit_code == 1
     assert broken.stderr == f"{mine / 'demo.yaml'}:16:16: 'hours' must be greater than 0; got -3\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("a" * 100_000, id="one long name"),
+        pytest.param("ab/" * 33_333 + "x.yaml", id="a long path"),
+    ],
+)
+def test_a_path_too_long_for_the_system_is_one_located_line(
+    mlpath: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = mlpath("roadmap", "validate", name)
+    assert result.exit_code == 1
+    reason = os.strerror(errno.ENAMETOOLONG)
+    # The name is shown by its start and end: a line of 100,000 characters helps nobody.
+    assert result.stderr == brief(f"{name}:1:1: cannot read file: {reason}") + "\n"
+    assert len(result.stderr) < 500
+
+
+def _fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "odd.yaml")
+    return tmp_path / "odd.yaml"
+
+
+def _folder(tmp_path: Path) -> Path:
+    (tmp_path / "odd.yaml").mkdir()
+    return tmp_path / "odd.yaml"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(_fifo, "file is empty: expected a roadmap mapping", id="fifo"),
+        pytest.param(
+            lambda tmp_path: Path("/dev/zero"),
+            "file is larger than 1024 KiB; split it into several roadmaps",
+            id="endless device",
+        ),
+        pytest.param(_folder, "is a folder, not a file", id="folder"),
+    ],
+)
+def test_odd_files_are_refused_and_nothing_waits(
+    mlpath_exe: str, tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    # A FIFO nobody writes to would keep the open waiting for ever; /dev/zero never ends.
+    path = make(tmp_path)
+    run = subprocess.run(
+        [mlpath_exe, "roadmap", "validate", str(path)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert (run.returncode, run.stdout, run.stderr) == (1, "", f"{path}:1:1: {message}\n")
+
+
+def test_a_file_named_twice_does_not_clash_with_itself(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    path = write_roadmap(DEMO + DUPLICATE.format(id="alpha", requires="alpha"))
+    result = mlpath("roadmap", "validate", str(path), str(path.parent / ".." / "files" / path.name))
+    assert result.exit_code == 1
+    # One report per file named; each has the one problem the file has.
+    problem = f"{path}:18:13: duplicate topic id 'alpha' (first defined at line 9)"
+    assert set(result.stderr.splitlines()) == {problem}

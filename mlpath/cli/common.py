@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -30,6 +31,14 @@ def _complete_roadmaps(incomplete: str) -> list[str]:
         return [r for r in load_catalog().roadmaps if r.startswith(incomplete)]
     except Exception:
         return []
+
+
+def path_value(text: str) -> Path:
+    """A file or folder the learner named. An empty name is refused rather than read as the
+    current folder (which is what ``Path("")`` means)."""
+    if not text.strip():
+        raise typer.BadParameter("is empty: name a file or folder")
+    return Path(text)
 
 
 JsonOpt = Annotated[

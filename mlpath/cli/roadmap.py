@@ -10,15 +10,17 @@ from typing import Annotated
 import typer
 
 from mlpath import roadmap_ops
-from mlpath.cli.common import JsonOpt, RoadmapArg, emit
+from mlpath.cli.common import JsonOpt, RoadmapArg, emit, path_value
 from mlpath.render import roadmap as text
-from mlpath.render.output import Out, emit_json
+from mlpath.render.output import Out, brief, emit_json
 from mlpath.roadmaps import load_catalog
 from mlpath.store import Store
 
 app = typer.Typer(help="Browse, check, add and follow roadmaps.", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="A roadmap YAML file.")]
+FileArg = Annotated[
+    Path, typer.Argument(metavar="FILE", help="A roadmap YAML file.", parser=path_value)
+]
 
 
 @app.command("list")
@@ -41,7 +43,10 @@ def show(roadmap: RoadmapArg, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Roadmap YAML files.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="Roadmap YAML files.", parser=path_value),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Check roadmap files; problems print as FILE:LINE:COL: message (exit 1)."""
@@ -54,7 +59,7 @@ def validate(
             if report.ok:
                 out.line(("ok ", "green bold"), report.file)
             for problem in report.problems:
-                err.line(problem)
+                err.line(brief(problem))
     if not result.ok:
         raise typer.Exit(1)
 

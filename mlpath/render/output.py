@@ -2,6 +2,12 @@
 
 Renderers describe lines as segments of (text, style) and never build markup strings, so a
 topic title containing ``[brackets]`` prints as written. Rich is imported only for a terminal.
+
+Text from the learner or from files (entries, notes, titles, answers, file names) never
+drives the terminal: every segment passes through ``terminal_safe``, which shows control and
+escape characters as visible escapes (``\\x1b``) instead of writing them. The store and JSON
+keep the text exactly; JSON writes those characters as ``\\u`` escapes, which read back the
+same.
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
+
+from mlpath.safetext import brief, json_safe, terminal_safe
+
+__all__ = ["brief", "json_safe", "terminal_safe"]
 
 JSON_SCHEMA = 1
 
@@ -33,7 +43,7 @@ def emit_json(command: str, data: Any, stream: TextIO | None = None) -> None:
     """The one JSON document a ``--json`` command prints: a small versioned envelope."""
     envelope = {"schema": JSON_SCHEMA, "command": command, "data": to_data(data)}
     out = stream or sys.stdout
-    out.write(json.dumps(envelope, ensure_ascii=False, indent=2) + "\n")
+    out.write(json_safe(json.dumps(envelope, ensure_ascii=False, indent=2)) + "\n")
 
 
 def use_color(stream: TextIO) -> bool:
@@ -54,16 +64,16 @@ class Out:
     def line(self, *segments: Segment) -> None:
         if not self.rich:
             text = "".join(s if isinstance(s, str) else s[0] for s in segments)
-            self.stream.write(text.rstrip() + "\n")
+            self.stream.write(terminal_safe(text).rstrip() + "\n")
             return
         from rich.text import Text
 
         text_obj = Text()
         for seg in segments:
             if isinstance(seg, str):
-                text_obj.append(seg)
+                text_obj.append(terminal_safe(seg))
             else:
-                text_obj.append(seg[0], style=seg[1] or None)
+                text_obj.append(terminal_safe(seg[0]), style=seg[1] or None)
         self.console.print(text_obj)
 
     def blank(self) -> None:

@@ -1,0 +1,253 @@
+"""A damaged roadmap cache, whatever the damage, is treated as no cache and rebuilt: commands
+never crash or give wrong answers because of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Result
+
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+def _good_cache(mlpath: Callable[..., Result], home: Path) -> tuple[Path, str]:
+    assert mlpath("status").exit_code == 0
+    cache = home / "cache" / "roadmaps.json"
+    return cache, cache.read_text(encoding="utf-8")
+
+
+def _at(path: str, value: Any) -> Callable[[str], bytes]:
+    """The good cache, its current key and all, with the part at ``path`` replaced."""
+
+    def damage(good: str) -> bytes:
+        payload = json.loads(good)
+        *parents, last = (int(p) if p.isdigit() else p for p in path.split("."))
+        target = payload
+        for part in parents:
+            target = target[part]
+        target[last] = value
+        return json.dumps(payload).encode()
+
+    return damage
+
+
+def _a_roadmap_twice(good: str) -> bytes:
+    payload = json.loads(good)
+    payload["roadmaps"].append(payload["roadmaps"][0])
+    return json.dumps(payload).encode()
+
+
+DAMAGE: list[Any] = [
+    pytest.param(lambda good: DEEP, id="nested 200,000 deep"),
+    pytest.param(lambda good: b"", id="empty"),
+    pytest.param(lambda good: random.Random(7).randbytes(4096), id="random bytes"),
+    pytest.param(lambda good: good.encode()[: len(good) // 2], id="cut short"),
+    pytest.param(lambda good: b'{"roadmaps": []}', id="no key"),
+    pytest.param(lambda good: b"[]", id="a list"),
+    pytest.param(_at("roadmaps", {"a": 1}), id="roadmaps a mapping"),
+    pytest.param(_at("roadmaps.0", "x"), id="a roadmap as text"),
+    pytest.param(_at("roadmaps.0.title", 7), id="a title a number"),
+    pytest.param(_at("roadmaps.0.requires", "ab"), id="requires as text"),
+    pytest.param(_at("roadmaps.0.builtin", "yes"), id="builtin as text"),
+    pytest.param(_at("roadmaps.0.stages", {}), id="stages a mapping"),
+    pytest.param(_at("roadmaps.0.stages.0.summary", 3), id="a stage summary a number"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0", "abcd"), id="a topic as text"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.2", "2"), id="hours as text"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.3", [1]), id="a prerequisite a number"),
+    pytest.param(_at("roadmaps.0.texts", ["x"]), id="texts a list"),
+    pytest.param(_a_roadmap_twice, id="a roadmap twice"),
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_cache_is_rebuilt(
+    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[str], bytes]
+) -> None:
+    cache, good = _good_cache(mlpath, isolated_home)
+    cache.write_bytes(damage(good))
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "Foundations" in result.stdout
+    assert cache.read_text(encoding="utf-8") == good
+
+
+@pytest.mark.parametrize("damage", DAMAGE[:4])
+def test_the_installed_command_rebuilds_a_damaged_cache(
+    mlpath_exe: str, isolated_home: Path, damage: Callable[[str], bytes]
+) -> None:
+    # In a process of its own, with the interpreter's default recursion limit.
+    env = dict(os.environ)
+    assert (
+        subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=False).returncode
+        == 0
+    )
+    cache = isolated_home / "cache" / "roadmaps.json"
+    good = cache.read_text(encoding="utf-8")
+    cache.write_bytes(damage(good))
+    run = subprocess.run(
+        [mlpath_exe, "status"], env=env, capture_output=True, text=True, check=False
+    )
+    assert (run.returncode, run.stderr) == (0, "")
+    assert cache.read_text(encoding="utf-8") == good
+
+
+def test_an_empty_folder_in_place_of_the_cache_is_replaced_by_it(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    cache, good = _good_cache(mlpath, isolated_home)
+    cache.unlink()
+    cache.mkdir()
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert cache.read_text(encoding="utf-8") == good
+
+
+def test_a_folder_with_files_in_place_of_the_cache_is_left_alone(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    cache, _ = _good_cache(mlpath, isolated_home)
+    cache.unlink()
+    (cache / "keep").mkdir(parents=True)
+    for _ in range(2):
+        result = mlpath("status")
+        assert (result.exit_code, result.stderr) == (0, "")
+        assert "Foundations" in result.stdout
+    assert [p.name for p in cache.iterdir()] == ["keep"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_place_of_the_cache_neither_hangs_nor_stays(
+    mlpath_exe: str, isolated_home: Path
+) -> None:
+    env = dict(os.environ)
+    assert (
+        subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=False).returncode
+        == 0
+    )
+    cache = isolated_home / "cache" / "roadmaps.json"
+    good = cache.read_text(encoding="utf-8")
+    cache.unlink()
+    os.mkfifo(cache)
+    run = subprocess.run(
+        [mlpath_exe, "status"], env=env, capture_output=True, timeout=30, check=False
+    )
+    assert run.returncode == 0
+    assert cache.read_text(encoding="utf-8") == good
+
+
+def test_a_huge_cache_file_is_not_read(mlpath: Callable[..., Result], isolated_home: Path) -> None:
+    cache, good = _good_cache(mlpath, isolated_home)
+    with cache.open("r+b") as fh:
+        fh.truncate(256 * 1024 * 1024)  # sparse: costs no disk
+    tracemalloc.start()
+    try:
+        result = mlpath("status")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert cache.read_text(encoding="utf-8") == good
+    assert peak < 64 * 1024 * 1024
+
+
+def test_running_out_of_memory_reading_the_cache_rebuilds_it(
+    mlpath: Callable[..., Result], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlpath import roadmaps
+
+    cache, good = _good_cache(mlpath, isolated_home)
+    cache.write_text(good.replace("Foundations", "Stale"), encoding="utf-8")
+
+    class NoMemoryJson:
+        dumps = staticmethod(json.dumps)
+
+        @staticmethod
+        def loads(*args: Any, **kwargs: Any) -> Any:
+            raise MemoryError
+
+        load = loads
+
+    with monkeypatch.context() as patch:
+        patch.setattr(roadmaps, "json", NoMemoryJson)
+        result = mlpath("roadmap", "list", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "Stale" not in result.stdout and "Foundations" in result.stdout
+    assert cache.read_text(encoding="utf-8") == good
+
+
+def _rows(change: Callable[[list[Any]], object]) -> Callable[[str], str]:
+    """The good texts with one change; the first row is python-basics's."""
+
+    def damage(packed: str) -> str:
+        rows = json.loads(packed)
+        change(rows)
+        return json.dumps(rows)
+
+    return damage
+
+
+def _first(index: int, value: Any) -> Callable[[list[Any]], object]:
+    return lambda rows: rows[0].__setitem__(index, value)
+
+
+TEXT_DAMAGE = [
+    pytest.param(lambda packed: "[" * 200_000 + "]" * 200_000, id="nested 200,000 deep"),
+    pytest.param(lambda packed: "", id="empty"),
+    pytest.param(lambda packed: '"summary"', id="text"),
+    pytest.param(lambda packed: "{}", id="a mapping"),
+    pytest.param(_rows(lambda rows: rows.pop()), id="one text too few"),
+    pytest.param(_rows(lambda rows: rows[0].pop()), id="a text of three fields"),
+    pytest.param(_rows(_first(0, 1)), id="summary a number"),
+    pytest.param(_rows(_first(1, "abc")), id="resources text"),
+    pytest.param(_rows(_first(1, [["t", "u"]])), id="a resource of two fields"),
+    pytest.param(_rows(_first(1, [{"a": 1, "b": 2, "c": 3}])), id="a resource a mapping"),
+    pytest.param(_rows(_first(2, "abc")), id="projects text"),
+    pytest.param(_rows(_first(3, [3])), id="a check a number"),
+]
+
+
+@pytest.mark.parametrize("damage", TEXT_DAMAGE)
+def test_damaged_topic_texts_are_read_again_from_the_roadmaps(
+    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[str], str]
+) -> None:
+    # A roadmap's texts are decoded only when one of its topics is shown: damage found late.
+    cache, good = _good_cache(mlpath, isolated_home)
+    payload = json.loads(good)
+    first = payload["roadmaps"][0]
+    assert (first["id"], first["stages"][0]["topics"][0][0]) == ("foundations", "python-basics")
+    first["texts"] = damage(first["texts"])
+    cache.write_text(json.dumps(payload), encoding="utf-8")
+    result = mlpath("show", "foundations/python-basics", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    data = json.loads(result.stdout)["data"]
+    assert data["resources"]
+    assert all(list(r) == ["title", "url", "kind"] for r in data["resources"])
+    assert all(isinstance(v, str) for r in data["resources"] for v in r.values())
+    assert cache.read_text(encoding="utf-8") == good
+
+
+def test_the_cache_is_read_without_importing_the_validators(
+    mlpath_exe: str, isolated_home: Path
+) -> None:
+    env = dict(os.environ)
+    assert (
+        subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=False).returncode
+        == 0
+    )
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlpath", "status"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    for heavy in ("yaml", "pydantic", "mlpath.yamlload", "mlpath.schema"):
+        assert heavy not in imported
