@@ -1,26 +1,70 @@
 """Entry point for ``mlpath`` and ``python -m mlpath``."""
 
-from __future__ import annotations
+# Before anything else can be interrupted: a Ctrl-C or SIGTERM while Python is still loading
+# mlpath ends the run quietly (there is nothing to undo yet). `_signal` is built into Python,
+# so setting this costs no import; `main` hands the signals to the usual unwinding.
+import _signal  # type: ignore[import-not-found]  # no stubs: the C half of `signal`
+import os
 
-import gc
+
+def _stop_early(signum: int, frame: object) -> None:
+    os.write(2, b"interrupted\n" if signum == _signal.SIGINT else b"terminated\n")
+    os._exit(128 + signum)
+
+
+_signal.signal(_signal.SIGINT, _stop_early)
+_signal.signal(_signal.SIGTERM, _stop_early)
+
+import gc  # noqa: E402 - after the handlers, on purpose
+import signal  # noqa: E402
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so transactions roll back and temp files go."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main() -> None:
-    # A run lives for a fraction of a second but allocates hundreds of thousands of objects
-    # (Typer's import, a large roadmap catalogue, cookiecutter and GitPython for new-project),
-    # and at the default threshold the cyclic collector would walk them again and again, so
-    # it runs a hundred times less often here, as in mypy. It still runs: an import of a big
-    # export stays bounded.
-    gc.set_threshold(70_000, 10, 10)
-    from mlpath.cli.app import run
-
+    # From here Ctrl-C and SIGTERM unwind the stack: open transactions roll back, `finally`
+    # blocks remove staging folders and temp files, and the exit status says what happened.
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        # A run lives for a fraction of a second but allocates hundreds of thousands of
+        # objects (Typer's import, a large roadmap catalogue, cookiecutter and Jinja for
+        # new-project), and at the default threshold the cyclic collector would walk them
+        # again and again, so it runs a hundred times less often here, as in mypy. It still
+        # runs: an import of a big export stays bounded.
+        gc.set_threshold(70_000, 10, 10)
+        from mlpath.cli.app import run
+
         run()
+    except KeyboardInterrupt:  # Ctrl-C outside a command (while importing Typer, say)
+        _quiet_exit(EXIT_INTERRUPTED)
+    except Terminated:
+        _quiet_exit(EXIT_TERMINATED)
     finally:
+        # From here a signal ends the process at once: nothing is half-done.
+        signal.signal(signal.SIGINT, _stop_early)
+        signal.signal(signal.SIGTERM, _stop_early)
         # On the way out the interpreter would have the collector walk every object once
         # more (a tenth of a second after new-project); the objects die with the process.
         # Everything mlpath writes is closed, flushed and synced before this point.
         gc.freeze()
+
+
+def _quiet_exit(code: int) -> None:
+    """Exit with ``code`` and a word on stderr, no traceback, whatever arrives meanwhile."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.write(2, b"interrupted\n" if code == EXIT_INTERRUPTED else b"terminated\n")
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -65,5 +65,21 @@ class InvalidInputError(MlpathError):
     """A value on the command line is not acceptable."""
 
 
+class ScaffoldError(MlpathError):
+    """A project could not be created from a template; nothing was left behind."""
+
+
 class EmptyEntryError(InvalidInputError):
     """A journal entry with no text: nothing is saved."""
+
+
+MAX_COUNT = 1_000_000
+
+
+def check_count(value: int, option: str = "-n") -> int:
+    """A count the learner asked for (``-n``), or an error naming the range allowed."""
+    if not 1 <= value <= MAX_COUNT:
+        raise InvalidInputError(
+            f"{option} must be a whole number from 1 to {MAX_COUNT:,}, not {value}"
+        )
+    return value

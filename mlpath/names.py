@@ -67,3 +67,40 @@ def package_name(slug: str) -> str:
     if package in sys.stdlib_module_names:
         package = f"{package}_project"
     return package
+
+
+def check_slug(value: str) -> str:
+    """A project slug given with --set: it must already be what ``slugify`` would make of it."""
+    slug = value.strip()
+    why = None
+    if not slug or len(slug) > MAX_NAME:
+        why = f"it must have 1 to {MAX_NAME} characters"
+    elif slug.lower() in _WINDOWS_RESERVED:
+        why = f"{slug.upper()} is a reserved device name on Windows"
+    elif not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        why = "use lowercase ASCII letters, digits and single dashes"
+        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
+        if suggestion:
+            why += f" (like {suggestion!r})"
+    if why:
+        raise InvalidInputError(f"cannot use {value!r} as the project slug: {why}")
+    return slug
+
+
+def check_package(value: str) -> str:
+    """A package name given with --set: importable, and shadowing nothing in the stdlib."""
+    package = value.strip()
+    why = None
+    if not package or len(package) > MAX_NAME:
+        why = f"it must have 1 to {MAX_NAME} characters"
+    elif not (package.isascii() and package.isidentifier()):
+        why = "it is not a valid Python identifier (ASCII letters, digits and underscores)"
+    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        why = "it is a Python keyword"
+    elif package in sys.stdlib_module_names:
+        why = f"it would shadow the standard library's {package} module"
+    elif package.lower() in _WINDOWS_RESERVED:
+        why = f"{package.upper()} is a reserved device name on Windows"
+    if why:
+        raise InvalidInputError(f"cannot use {value!r} as the package name: {why}")
+    return package

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 HOME_ENV = "MLPATH_HOME"
+PROVENANCE_FILE = ".mlpath-project.json"  # written into each new project: what made it
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 

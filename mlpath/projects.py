@@ -1,37 +1,17 @@
 """The learner's scaffolded projects, as the store records them, and their git history.
 
-GitPython is imported only inside the functions that read a repository.
+History is read with git through ``mlpath.gitsafe``, so that reading a project's log runs
+nothing from the project's config (no signature checks, no fsmonitor, no pager).
 """
 
-import contextlib
 import datetime as dt
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from mlpath import gitsafe
 from mlpath.dates import utc_stamp
 from mlpath.store import Store
-
-# Variables that would point git at another repository than the project's own.
-_GIT_REDIRECTS = (
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
-)  # fmt: skip
-
-
-@contextlib.contextmanager
-def git_environment() -> Iterator[None]:
-    """Run git on the project's own repository: variables inherited from an outer one (when
-    mlpath runs inside a git hook, say) are set aside, and GitPython may load without git."""
-    saved = {k: os.environ.pop(k) for k in _GIT_REDIRECTS if k in os.environ}
-    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
 
 
 class ProjectRow(NamedTuple):
@@ -53,22 +33,18 @@ class Commit(NamedTuple):
 
 
 def _has_repo(folder: Path) -> bool:
-    return (folder / ".git").exists() and shutil.which("git") is not None
+    return (folder / ".git").exists() and gitsafe.available()
 
 
 def _git_summary(folder: Path) -> tuple[int, str | None]:
     if not _has_repo(folder):
         return 0, None
-    with git_environment():
-        import git
-
-        try:
-            repo = git.Repo(folder)
-            count = int(repo.git.rev_list("--count", "HEAD"))
-            last = repo.head.commit.committed_datetime
-        except (git.GitCommandError, git.InvalidGitRepositoryError, ValueError):
-            return 0, None
-    return count, utc_stamp(last)
+    try:
+        count = int(gitsafe.run(folder, "rev-list", "--count", "HEAD", "--"))
+        last = gitsafe.run(folder, "log", "-1", "--no-show-signature", "--format=%cI", "HEAD", "--")
+        return count, utc_stamp(dt.datetime.fromisoformat(last.strip()))
+    except (gitsafe.GitError, ValueError):
+        return 0, None
 
 
 def list_projects(store: Store) -> list[ProjectRow]:
@@ -103,16 +79,14 @@ def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> lis
         folder = Path(path)
         if not folder.is_dir() or not _has_repo(folder) or _untouched_since(folder, since):
             continue
-        with git_environment():
-            import git
-
-            try:
-                log = git.Repo(folder).git.log(
-                    "--all", f"--since={since.isoformat()}", f"--until={until.isoformat()}",
-                    "--format=%H%x00%cI%x00%s",
-                )  # fmt: skip
-            except (git.GitCommandError, git.InvalidGitRepositoryError):
-                continue
+        try:
+            log = gitsafe.run(
+                folder, "log", "--all", "--no-show-signature",
+                f"--since={since.isoformat()}", f"--until={until.isoformat()}",
+                "--format=%H%x00%cI%x00%s", "--",
+            )  # fmt: skip
+        except gitsafe.GitError:
+            continue
         for line in log.splitlines():
             sha, stamp, summary = line.split("\0", 2)
             moment = dt.datetime.fromisoformat(stamp)

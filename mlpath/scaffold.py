@@ -1,44 +1,54 @@
 """`mlpath new-project`: render a cookiecutter template into place, all or nothing, with git.
 
 The order of work is what makes it safe:
-1. everything is rendered into a staging folder inside PARENT (same file system, so the final
-   move is a rename), with cookiecutter's replay files and caches inside it too;
-2. the provenance file is written and git initialised there;
-3. the destination is claimed with ``mkdir`` (which fails if anything exists) and the rendered
-   folder renamed over that empty folder, inside the store transaction that records it;
-4. the staging folder is removed whatever happened, including Ctrl-C.
+1. the template is checked before anything reads it: no ``.git`` (git would run its hooks and
+   config), no symbolic links (cookiecutter would copy what they point at), no hooks or
+   Jinja extensions without ``--trust``, since those are programs;
+2. everything is rendered into a staging folder inside PARENT (same file system, so the final
+   move is a rename), with cookiecutter's replay files, caches and temp files inside it too.
+   While cookiecutter runs (see ``_confined``): an untrusted template's Jinja runs in
+   Jinja's sandbox; the name of everything it holds is rendered and checked to stay inside
+   the project before the first file is written; and this process may not write outside the
+   staging folder at all;
+3. the rendered tree is checked again (no link leading out of it), the provenance file is
+   written and git initialised there, through ``mlpath.gitsafe``;
+4. inside one store transaction the project is recorded and renamed over an empty folder
+   claimed with ``mkdir`` (which fails if anything exists); if the commit then fails, the
+   project is moved back, so the store and the disk agree;
+5. the staging folder is removed whatever happened, including Ctrl-C and SIGTERM; one left
+   by a killed process is removed by the next run in that PARENT an hour later.
 
-cookiecutter and GitPython are imported only here, inside the functions that use them.
+cookiecutter and Jinja are imported only here, inside the functions that use them.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlpath import paths, version
-from mlpath.errors import InvalidInputError, MlpathError, NotFoundError
-from mlpath.names import check_name, package_name, slugify
-from mlpath.projects import git_environment
+from mlpath import confine, gitsafe, paths, version
+from mlpath.errors import InvalidInputError, NotFoundError, ScaffoldError
+from mlpath.names import check_name, check_package, check_slug, package_name, slugify
+from mlpath.paths import PROVENANCE_FILE
 from mlpath.store import Store, utc_now
 
 TEMPLATE_META = "template.json"
-PROVENANCE_FILE = ".mlpath-project.json"
+STAGING_PREFIX = ".mlpath-new-"
 HOOKS = ("pre_prompt", "pre_gen_project", "post_gen_project")
 NAME_KEYS = ("project_name", "project_slug", "package_name")
 MAX_ZIP_BYTES = 200 * 1024 * 1024
+MAX_SHOWN = 200  # characters of a path the learner gave that an error message repeats
 PLACEHOLDER = ("mlpath placeholder", "placeholder@mlpath.invalid")
 Asker = Callable[[str, Any], Any]
 """Asks the learner for one template variable: (name, default or list of choices) -> answer."""
-
-
-class ScaffoldError(MlpathError):
-    """The project could not be created; nothing was left behind."""
 
 
 class TemplateInfo(NamedTuple):
@@ -76,6 +86,18 @@ class _Template(NamedTuple):
     info: TemplateInfo | None
 
 
+def _shown(text: str) -> str:
+    """``text`` as an error message repeats it: whole unless it is very long."""
+    return text if len(text) <= MAX_SHOWN else f"{text[: MAX_SHOWN - 1]}…"
+
+
+def _expand(path: Path) -> Path:
+    try:
+        return path.expanduser()
+    except RuntimeError:  # ~someone who does not exist: the path is taken as written
+        return path
+
+
 # ---------------------------------------------------------------------------------- templates
 
 
@@ -105,26 +127,35 @@ def _resolve_template(spec: str, staging: Path) -> _Template:
         return _Template(spec, Path(info.path), info)
     if "://" in spec or spec.startswith(("gh:", "gl:", "bb:", "git@")):
         raise InvalidInputError(
-            f"'{spec}' looks like a remote template; mlpath works offline: use a built-in id "
-            "or a local folder or .zip"
+            f"'{_shown(spec)}' looks like a remote template; mlpath works offline: use a "
+            "built-in id or a local folder or .zip"
         )
-    path = Path(spec).expanduser()
-    if path.is_file() and path.suffix.lower() == ".zip":
-        return _Template(str(path.resolve()), _unzip(path, staging / "template"), None)
-    if path.is_dir():
-        if not (path / "cookiecutter.json").is_file():
-            raise InvalidInputError(f"{spec} is not a cookiecutter template (no cookiecutter.json)")
-        return _Template(str(path.resolve()), path.resolve(), None)
+    path = _expand(Path(spec))
+    try:
+        is_zip = path.is_file() and path.suffix.lower() == ".zip"
+        is_dir = not is_zip and path.is_dir()
+        if is_dir and not (path / "cookiecutter.json").is_file():
+            raise InvalidInputError(
+                f"{_shown(spec)} is not a cookiecutter template (no cookiecutter.json)"
+            )
+        if is_zip:
+            return _Template(str(path.resolve()), _unzip(path, staging / "template"), None)
+        if is_dir:
+            return _Template(str(path.resolve()), path.resolve(), None)
+    except OSError as exc:  # a name too long for the file system, a folder we may not read
+        raise InvalidInputError(
+            f"cannot use the template {_shown(spec)}: {exc.strerror or exc}"
+        ) from None
     from mlpath.roadmaps import suggest
 
     raise NotFoundError(
-        f"no template '{spec}'{suggest(spec, builtin)}; see `mlpath new-project --list`, "
-        "or give a template folder or .zip"
+        f"no template '{_shown(spec)}'{suggest(spec, builtin)}; see `mlpath new-project "
+        "--list`, or give a template folder or .zip"
     )
 
 
 def _unzip(archive: Path, target: Path) -> Path:
-    """Extract a template archive, refusing members that would land outside ``target``."""
+    """Extract a template archive, refusing links and members that would land outside."""
     try:
         with zipfile.ZipFile(archive) as zf:
             members = zf.infolist()
@@ -132,6 +163,11 @@ def _unzip(archive: Path, target: Path) -> Path:
                 raise InvalidInputError(f"{archive} unpacks to more than 200 MiB")
             root = target.resolve()
             for member in members:
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    raise ScaffoldError(
+                        f"{archive} contains a symbolic link, {member.filename}; "
+                        "templates may not contain links"
+                    )
                 dest = (root / member.filename).resolve()
                 if not dest.is_relative_to(root):
                     raise InvalidInputError(
@@ -140,6 +176,8 @@ def _unzip(archive: Path, target: Path) -> Path:
             zf.extractall(root)
     except zipfile.BadZipFile as exc:
         raise InvalidInputError(f"{archive} is not a valid zip file ({exc})") from None
+    except OSError as exc:
+        raise ScaffoldError(f"could not unpack {archive}: {exc.strerror or exc}") from None
     candidates = [target, *[p for p in target.iterdir() if p.is_dir()]]
     for candidate in candidates:
         if (candidate / "cookiecutter.json").is_file():
@@ -157,24 +195,31 @@ def _variables(template: _Template) -> dict[str, Any]:
     return data
 
 
-def _hook_files(template: _Template) -> list[str]:
-    hooks = template.folder / "hooks"
-    if not hooks.is_dir():
-        return []
+def _hook_files(folder: Path) -> list[str]:
+    hooks = folder / "hooks"
     return sorted(
-        str(p.relative_to(template.folder))
-        for p in hooks.iterdir()
+        str(p.relative_to(folder))
+        for p in (hooks.iterdir() if hooks.is_dir() else ())
         if p.is_file() and p.stem in HOOKS and not p.name.endswith("~")
     )
+
+
+def _refuse_programs(template: _Template, variables: Mapping[str, Any]) -> None:
+    """Without --trust, refuse a template that would run programs: hooks, own extensions."""
+    if hooks := _hook_files(template.folder):
+        raise confine.needs_trust(template.label, "has hooks", hooks)
+    if extensions := confine.foreign_extensions(variables.get("_extensions")):
+        raise confine.needs_trust(template.label, "loads Jinja extensions", extensions)
 
 
 def template_hash(folder: Path) -> str:
     """A digest of every file in the template, so a project can say exactly what made it."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if "__pycache__" in path.parts:
+        rel = path.relative_to(folder)
+        if "__pycache__" in rel.parts or rel.parts[0] == ".git":
             continue
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(rel.as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -186,21 +231,55 @@ def _is_derived(value: Any) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
-def _collect_answers(
-    variables: Mapping[str, Any],
-    overrides: Mapping[str, str],
-    ask: Asker | None,
-    suggested: Mapping[str, str],
-) -> dict[str, Any]:
-    """Answers for the template's public variables: --set values, then the learner's answers
-    (on a terminal), then ``suggested`` defaults; the rest is left to the template."""
-    public = {k: v for k, v in variables.items() if not k.startswith("_")}
+def _check_known(variables: Mapping[str, Any], overrides: Mapping[str, str]) -> None:
+    public = [k for k in variables if not k.startswith("_")]
     unknown = sorted(set(overrides) - set(public))
     if unknown:
         names = ", ".join(k for k in public if k not in NAME_KEYS)
         raise InvalidInputError(
             f"unknown template variable '{unknown[0]}'; this template has: {names}"
         )
+
+
+def _names(
+    name: str | None,
+    variables: Mapping[str, Any],
+    overrides: Mapping[str, str],
+    ask: Asker | None,
+) -> tuple[str, str, str]:
+    """The project's name, slug and package: from NAME or --set, checked, else derived."""
+    given = overrides.get("project_name")
+    if given is not None:
+        if name is not None and given.strip() != name.strip():
+            raise InvalidInputError(
+                "give the project's name once: as NAME or --set project_name, not both"
+            )
+        name = given
+    if name is None:
+        default = variables.get("project_name")
+        if not isinstance(default, str) or _is_derived(default):
+            raise InvalidInputError("give the project a NAME")
+        name = str(ask("project_name", default)) if ask else default
+    name = check_name(name)
+    slug = check_slug(overrides["project_slug"]) if "project_slug" in overrides else slugify(name)
+    package = (
+        check_package(overrides["package_name"])
+        if "package_name" in overrides
+        else package_name(slug)
+    )
+    return name, slug, package
+
+
+def _collect_answers(
+    variables: Mapping[str, Any],
+    overrides: Mapping[str, str],
+    ask: Asker | None,
+    suggested: Mapping[str, str],
+) -> dict[str, Any]:
+    """Answers for the template's public variables other than the names: --set values, then
+    the learner's answers (on a terminal), then ``suggested`` defaults; the rest is left to
+    the template."""
+    public = {k: v for k, v in variables.items() if not k.startswith("_")}
     answers: dict[str, Any] = {}
     for key, default in public.items():
         if key in NAME_KEYS:
@@ -221,18 +300,12 @@ def _collect_answers(
 def _user_config(staging: Path) -> dict[str, str]:
     """user.name and user.email as a new repository in ``staging`` will see them (system and
     global settings: git is kept from looking up into a repository that holds PARENT)."""
-    if shutil.which("git") is None:
+    if not gitsafe.available():
         return {}
-    with git_environment():
-        import git
-
-        try:
-            listing = git.Git(str(staging)).config(
-                "--get-regexp", r"^user\.(name|email)$",
-                env={"GIT_CEILING_DIRECTORIES": str(staging.parent)},
-            )  # fmt: skip
-        except git.GitCommandError:  # exit 1: neither is set
-            return {}
+    try:
+        listing = gitsafe.run(staging, "config", "--get-regexp", r"^user\.(name|email)$", ok=(0, 1))
+    except gitsafe.GitError:
+        return {}
     pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
     return {key: value for key, value in pairs}
 
@@ -254,12 +327,33 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InvalidInputError(f"--set wants KEY=VALUE, got {pair!r}")
+            raise InvalidInputError(f"--set wants KEY=VALUE, got {_shown(pair)!r}")
         result[key.strip()] = value
     return result
 
 
 # ------------------------------------------------------------------------------------ the work
+
+
+def stale_staging(parent: Path, older_than_s: float = 3600) -> list[Path]:
+    """Staging folders that a killed ``new-project`` (kill -9, a power cut) left in
+    ``parent``: named like ours, and nothing in them changed for ``older_than_s`` seconds."""
+    cutoff = time.time() - older_than_s
+    found = []
+    try:
+        candidates = sorted(parent.glob(f"{STAGING_PREFIX}*"))
+    except OSError:
+        return []
+    for path in candidates:
+        try:
+            if path.is_symlink() or not path.is_dir():
+                continue
+            newest = max([path.lstat().st_mtime, *(p.lstat().st_mtime for p in path.iterdir())])
+        except OSError:
+            continue
+        if newest < cutoff:
+            found.append(path)
+    return found
 
 
 def new_project(
@@ -274,11 +368,23 @@ def new_project(
 ) -> NewProjectResult:
     """Create a project from ``template`` in ``parent``; see the module docstring."""
     overrides = _parse_sets(sets)
-    parent = parent.expanduser()
-    if not parent.is_dir():
-        raise InvalidInputError(f"no folder {parent}; create it first or choose another --dir")
-    parent = parent.resolve()
-    staging = Path(tempfile.mkdtemp(prefix=".mlpath-new-", dir=parent))
+    parent = _expand(parent)
+    try:
+        if not parent.is_dir():
+            raise InvalidInputError(
+                f"no folder {_shown(str(parent))}; create it first or choose another --dir"
+            )
+        parent = parent.resolve()
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot use --dir {_shown(str(parent))}: {exc.strerror or exc}"
+        ) from None
+    for stale in stale_staging(parent):
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
+    except OSError as exc:
+        raise ScaffoldError(f"cannot create a folder in {parent}: {exc.strerror or exc}") from None
     try:
         return _create(template, name, parent, staging, overrides, ask, use_git, trust)
     finally:
@@ -296,21 +402,12 @@ def _create(
     trust: bool,
 ) -> NewProjectResult:
     template = _resolve_template(spec, staging)
+    confine.check_template_tree(template.folder, template.label)
     variables = _variables(template)
-    hooks = _hook_files(template)
-    if hooks and not trust:
-        raise ScaffoldError(
-            f"template {template.label} has hooks, which are programs that would run on your "
-            f"machine: {', '.join(hooks)}; read them, then pass --trust to run them"
-        )
-    if name is None:
-        default = variables.get("project_name")
-        if not isinstance(default, str) or _is_derived(default):
-            raise InvalidInputError("give the project a NAME")
-        name = str(ask("project_name", default)) if ask else default
-    name = check_name(name)
-    slug = slugify(name)
-    package = package_name(slug)
+    if not trust:
+        _refuse_programs(template, variables)
+    _check_known(variables, overrides)
+    name, slug, package = _names(name, variables, overrides, ask)
     destination = parent / slug
     if os.path.lexists(destination):
         raise ScaffoldError(f"{destination} already exists; choose another name or --dir")
@@ -320,30 +417,17 @@ def _create(
     context = {"project_name": name, "project_slug": slug, "package_name": package}
     context = {k: v for k, v in context.items() if k in variables} | answers
     rendered, final_answers = _render(template, context, staging, trust)
+    confine.check_rendered(rendered, template.label, trust)
 
     created = utc_now()
-    provenance = {
-        "template": template.label,
-        "template_version": {"mlpath": version(), "sha256": template_hash(template.folder)},
-        "answers": final_answers,
-        "created_at": created,
-    }
-    (rendered / PROVENANCE_FILE).write_text(
-        json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    _write_provenance(rendered, template, final_answers, created)
     git = (
         _init_git(rendered, template.label, destination, user) if use_git else GitResult("skipped")
     )
     topics = template.info.topics if template.info else []
-
-    # The store is opened only now, so that a refused name or a failed render creates nothing.
-    with Store.open(create=True) as store, store.write() as conn:
-        conn.execute(
-            "INSERT INTO projects (name, template, path, created_at, topics)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (name, template.label, str(destination), created, json.dumps(topics)),
-        )
-        _move_into_place(rendered, destination)
+    _record_and_move(
+        rendered, destination, (name, template.label, str(destination), created, json.dumps(topics))
+    )
     return NewProjectResult(
         name=name,
         slug=slug,
@@ -357,29 +441,103 @@ def _create(
     )
 
 
+def _write_provenance(
+    rendered: Path, template: _Template, answers: dict[str, Any], created: str
+) -> None:
+    provenance = {
+        "template": template.label,
+        "template_version": {"mlpath": version(), "sha256": template_hash(template.folder)},
+        "answers": answers,
+        "created_at": created,
+    }
+    text = json.dumps(provenance, indent=2, ensure_ascii=False) + "\n"
+    try:
+        (rendered / PROVENANCE_FILE).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScaffoldError(f"could not write the project: {exc.strerror or exc}") from None
+
+
+def _record_and_move(rendered: Path, destination: Path, row: tuple[str, ...]) -> None:
+    """Record the project and move it into place, both or neither: the rename happens inside
+    the store transaction, so a failed rename rolls the record back; and when the commit
+    itself fails (a full disk), the project is moved back into staging, which is removed.
+
+    The store is opened only now, so that a refused name or a failed render creates nothing.
+    """
+    try:
+        with Store.open(create=True) as store, store.write() as conn:
+            conn.execute(
+                "INSERT INTO projects (name, template, path, created_at, topics)"
+                " VALUES (?, ?, ?, ?, ?)",
+                row,
+            )
+            _move_into_place(rendered, destination)
+    except BaseException:
+        # Read from the disk, not from a flag: an interrupt can fall just after the rename.
+        if not os.path.lexists(rendered) and os.path.isdir(destination):
+            try:
+                os.rename(destination, rendered)
+            except OSError:
+                shutil.rmtree(destination, ignore_errors=True)
+        raise
+
+
+def _move_into_place(rendered: Path, destination: Path) -> None:
+    try:
+        destination.mkdir()  # claims the name: fails if anything, even a dangling link, is there
+    except FileExistsError:
+        raise ScaffoldError(f"{destination} already exists; choose another name or --dir") from None
+    except OSError as exc:
+        raise ScaffoldError(
+            f"could not move the project into {destination}: {exc.strerror or exc}"
+        ) from None
+    try:
+        os.replace(rendered, destination)  # over our own empty folder: atomic on POSIX
+    except OSError:
+        try:
+            destination.rmdir()  # where a folder cannot be replaced (Windows): free the name
+            os.rename(rendered, destination)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                destination.rmdir()
+            raise ScaffoldError(
+                f"could not move the project into {destination}: {exc.strerror or exc}"
+            ) from None
+
+
+# ---------------------------------------------------------------------------------- rendering
+
+
 def _render(
     template: _Template, context: dict[str, Any], staging: Path, trust: bool
 ) -> tuple[Path, dict[str, Any]]:
     from cookiecutter import exceptions as cc_errors
     from cookiecutter.main import cookiecutter
     from jinja2 import TemplateError
+    from jinja2.exceptions import SecurityError
 
     out = staging / "out"
     settings = staging / "cookiecutter"
     out.mkdir()
     try:
-        project = cookiecutter(
-            str(template.folder),
-            no_input=True,
-            extra_context=context,
-            output_dir=str(out),
-            # Not the learner's ~/.cookiecutterrc, and no replay files or caches in their home.
-            default_config={
-                "replay_dir": str(settings / "replay"),
-                "cookiecutters_dir": str(settings / "cache"),
-            },
-            accept_hooks=trust,
-        )
+        with confine.confined(staging, template.folder, template.label, trust):
+            project = cookiecutter(
+                str(template.folder),
+                no_input=True,
+                extra_context=context,
+                output_dir=str(out),
+                # Not the learner's ~/.cookiecutterrc, and no replay files or caches in their home.
+                default_config={
+                    "replay_dir": str(settings / "replay"),
+                    "cookiecutters_dir": str(settings / "cache"),
+                },
+                accept_hooks=trust,
+            )
+    except SecurityError as exc:
+        raise ScaffoldError(
+            f"template {template.label} runs code that Jinja's sandbox refuses "
+            f"({_first_line(exc)}); read the template, then pass --trust to run it"
+        ) from None
     except cc_errors.UndefinedVariableInTemplate as exc:
         raise ScaffoldError(f"template {template.label}: {exc.message}: {exc.error}") from None
     except cc_errors.FailedHookException as exc:
@@ -408,18 +566,6 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def _move_into_place(rendered: Path, destination: Path) -> None:
-    try:
-        destination.mkdir()  # claims the name: fails if anything, even a dangling link, is there
-    except FileExistsError:
-        raise ScaffoldError(f"{destination} already exists; choose another name or --dir") from None
-    try:
-        os.replace(rendered, destination)  # over our own empty folder: atomic on POSIX
-    except OSError:
-        destination.rmdir()
-        os.rename(rendered, destination)
-
-
 # ---------------------------------------------------------------------------------------- git
 
 
@@ -433,52 +579,49 @@ def _has_identity(config: Mapping[str, str]) -> bool:
 
 
 def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, str]) -> GitResult:
+    message = f"Initial commit from mlpath template {template}"
     later = [
         f"cd {destination}",
         "git init && git symbolic-ref HEAD refs/heads/main",
-        f'git add --all && git commit -m "Initial commit from mlpath template {template}"',
+        f'git add --all && git commit -m "{message}"',
     ]
-    if shutil.which("git") is None:
+    if not gitsafe.available():
         return GitResult(
             "unavailable", advice=["git is not installed; to version it later:", *later]
         )
-    with git_environment():
-        import git
-
+    try:
         try:
-            try:
-                repo = git.Repo.init(path, initial_branch="main")
-            except git.GitCommandError:  # git before 2.28 has no --initial-branch
-                repo = git.Repo.init(path)
-                repo.git.symbolic_ref("HEAD", "refs/heads/main")
-            repo.git.add("--all")
-        except git.GitCommandError as exc:
-            return GitResult("failed", advice=[f"git failed: {_first_line(exc)}", *later])
-        identity = "configured" if _has_identity(user) else "placeholder"
-        env = {}
-        if identity == "placeholder":
-            env = {
-                f"GIT_{r}_{p}": v
-                for r in ("AUTHOR", "COMMITTER")
-                for p, v in zip(("NAME", "EMAIL"), PLACEHOLDER, strict=True)
-            }
-        try:
-            repo.git.commit("-m", f"Initial commit from mlpath template {template}", env=env)
-        except git.GitCommandError as exc:
-            return GitResult(
-                "initialised", "main", identity=identity,
-                advice=[f"git commit failed: {_first_line(exc)}",
-                        f"cd {destination} && git commit -m 'Initial commit'"],
-            )  # fmt: skip
-        advice = []
-        if identity == "placeholder":
-            advice = [
-                "git has no name and email for you, so the first commit uses a placeholder "
-                f"author ({PLACEHOLDER[0]} <{PLACEHOLDER[1]}>). Set yours, then fix the commit:",
-                'git config --global user.name "Your Name" && '
-                'git config --global user.email "you@example.com"',
-                f"cd {destination} && git commit --amend --reset-author --no-edit",
-            ]
-        # Read from the ref files: repo.head.commit would start a `git cat-file` process.
-        sha = git.SymbolicReference.dereference_recursive(repo, "HEAD")
-        return GitResult("committed", "main", sha, identity, advice)
+            gitsafe.run(path, "init", "--quiet", "--initial-branch=main")
+        except gitsafe.GitError:  # git before 2.28 has no --initial-branch
+            gitsafe.run(path, "init", "--quiet")
+            gitsafe.run(path, "symbolic-ref", "HEAD", "refs/heads/main")
+        gitsafe.run(path, "add", "--all", "--", ".")
+    except gitsafe.GitError as exc:
+        return GitResult("failed", advice=[exc.message, *later])
+    identity = "configured" if _has_identity(user) else "placeholder"
+    env = {}
+    if identity == "placeholder":
+        env = {
+            f"GIT_{r}_{p}": v
+            for r in ("AUTHOR", "COMMITTER")
+            for p, v in zip(("NAME", "EMAIL"), PLACEHOLDER, strict=True)
+        }
+    try:
+        gitsafe.run(path, "commit", "--quiet", "--no-verify", "--no-gpg-sign",
+                    f"--message={message}", env=env)  # fmt: skip
+        sha = gitsafe.run(path, "rev-parse", "--verify", "--quiet", "HEAD").strip()
+    except gitsafe.GitError as exc:
+        return GitResult(
+            "initialised", "main", identity=identity,
+            advice=[exc.message, f"cd {destination} && git commit -m 'Initial commit'"],
+        )  # fmt: skip
+    advice = []
+    if identity == "placeholder":
+        advice = [
+            "git has no name and email for you, so the first commit uses a placeholder "
+            f"author ({PLACEHOLDER[0]} <{PLACEHOLDER[1]}>). Set yours, then fix the commit:",
+            'git config --global user.name "Your Name" && '
+            'git config --global user.email "you@example.com"',
+            f"cd {destination} && git commit --amend --reset-author --no-edit",
+        ]
+    return GitResult("committed", "main", sha, identity, advice)

@@ -111,6 +111,14 @@ def mlpath_exe() -> str:
     return exe
 
 
+@pytest.fixture
+def parent(tmp_path: Path) -> Path:
+    """A folder to create projects in."""
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    return folder
+
+
 DEMO = """\
 schema: 1
 id: demo

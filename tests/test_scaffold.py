@@ -31,13 +31,6 @@ def entries(folder: Path) -> list[str]:
 
 
 @pytest.fixture
-def parent(tmp_path: Path) -> Path:
-    folder = tmp_path / "projects"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def custom(tmp_path: Path) -> Path:
     """A small cookiecutter template from outside mlpath."""
     root = tmp_path / "custom-template"

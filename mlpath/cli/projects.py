@@ -53,7 +53,11 @@ def new_project(
     ] = False,
     no_git: Annotated[bool, typer.Option("--no-git", help="Do not initialise git.")] = False,
     trust: Annotated[
-        bool, typer.Option("--trust", help="Run the template's hooks (they are programs).")
+        bool,
+        typer.Option(
+            "--trust",
+            help="Run the template's code: hooks, Jinja extensions, Jinja outside the sandbox.",
+        ),
     ] = False,
     list_: Annotated[
         bool, typer.Option("--list", help="List the built-in templates instead.")

@@ -1,0 +1,131 @@
+"""The one way mlpath runs git: on one folder's repository, in a clean environment, running
+nothing that a repository, a template or an inherited variable configured.
+
+Every call gets the same hardening, given on the command line so that it outranks the
+repository's own config and the learner's:
+
+- hooks are disabled (``core.hooksPath`` is the null device);
+- no fsmonitor, no signing or signature checking (so no ``gpg.program``), no external diff,
+  no pager, no editor, no terminal prompt, no automatic gc or maintenance;
+- the environment is a new dict: inherited variables that point git at another repository
+  (``GIT_DIR``, ``GIT_INDEX_FILE``...) or add config (``GIT_CONFIG_COUNT``...) are dropped,
+  and git never looks for a repository above the folder it is given;
+- the learner's identity still applies: system and global config are read as usual, and
+  ``GIT_AUTHOR_*``/``GIT_COMMITTER_*`` are kept.
+
+Callers pass values with ``=`` (``--since=...``) and put ``--`` before paths, so that user
+input is never read as an option. This module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from mlpath.errors import MlpathError
+
+# Settings on every call. Values are constants: nothing here comes from the user.
+HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.pager", "cat"),
+    ("core.editor", ":"),
+    ("sequence.editor", ":"),
+    ("commit.gpgSign", "false"),
+    ("tag.gpgSign", "false"),
+    ("push.gpgSign", "false"),
+    ("log.showSignature", "false"),
+    ("gpg.program", os.devnull),
+    ("gpg.openpgp.program", os.devnull),
+    ("gpg.ssh.program", os.devnull),
+    ("gpg.x509.program", os.devnull),
+    ("diff.external", os.devnull),  # fails closed; a caller that wants diffs passes --no-ext-diff
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+)
+
+# Inherited GIT_* variables worth keeping: who the learner is, where their config lives, and
+# how they reach remotes (for sync). Every other GIT_* variable is dropped.
+_KEPT = frozenset({
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
+    "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+    "GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_ASKPASS",
+    "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL",
+})  # fmt: skip
+
+# Variables that would point git at another repository than the folder's own; dropped like
+# every GIT_* variable not kept, and named here for the tests and for readers.
+REDIRECTS = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
+)  # fmt: skip
+
+
+class GitError(MlpathError):
+    """git ran and failed (or could not be started)."""
+
+    def __init__(self, message: str, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+
+
+def available() -> bool:
+    return shutil.which("git") is not None
+
+
+def environment(folder: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A new environment for git in ``folder``: the inherited one without git's steering
+    variables, with no pager, editor or prompt, and no repository looked for above it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT}
+    env.update({
+        "GIT_CEILING_DIRECTORIES": str(folder.parent),
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "GIT_EDITOR": ":",
+        "GIT_SEQUENCE_EDITOR": ":",
+        "GIT_OPTIONAL_LOCKS": "0",
+    })  # fmt: skip
+    env.update(extra or {})
+    return env
+
+
+def command(*args: str) -> list[str]:
+    """The argument list for ``git ARGS...`` with the hardening in front."""
+    options = [part for key, value in HARDENING for part in ("-c", f"{key}={value}")]
+    return ["git", "--no-pager", *options, *args]
+
+
+def run(
+    folder: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> str:
+    """Run ``git ARGS...`` on ``folder``'s own repository; its stdout, or GitError when the
+    exit status is not in ``ok``. Nothing is read from stdin."""
+    try:
+        done = subprocess.run(
+            command(*args), cwd=folder, env=environment(folder, env),
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            encoding="utf-8", errors="replace", check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    except OSError as exc:
+        raise GitError(f"could not run git: {exc.strerror or exc}") from None
+    if done.returncode not in ok:
+        raise GitError(f"git {args[0]} failed: {_reason(done)}", done.returncode)
+    return done.stdout
+
+
+def _reason(done: subprocess.CompletedProcess[str]) -> str:
+    """git's own one-line reason: its first fatal or error line, else its last line."""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else f"exit status {done.returncode}"
