@@ -1,5 +1,10 @@
 """Calendar rules: ISO weeks in the learner's local time, and the dates they may type.
 
+mlpath works with the days from 1 January 1900 to 31 December 9998 (``FIRST_DAY`` to
+``LAST_DAY``), and every way a day or a week comes in (options, import, the editor) is checked
+against that one range: outside it, calendar arithmetic and time-zone conversion would run off
+the end of Python's calendar (years 1 and 9999), and no learner's history lies there.
+
 A week is written ``YYYY-Www`` (ISO 8601: weeks start on Monday, week 1 holds the year's first
 Thursday, so some years have a week 53). For arithmetic a week is also a plain integer, its
 *index*: the number of whole weeks since Monday 1 January of year 1, so that "the week before"
@@ -16,6 +21,9 @@ from mlpath.errors import InvalidInputError
 _WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAYS_AGO = re.compile(r"(\d{1,5}) days? ago")
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+RANGE_WORDS = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DATE_WORDS = "YYYY-MM-DD, today, yesterday, N days ago, or a weekday such as 'last monday'"
 
@@ -45,27 +53,52 @@ def parse_week(text: str, option: str = "--week") -> str:
     if not found:
         raise InvalidInputError(f"{option} '{text}' is not a week: use YYYY-Www, e.g. 2026-W07")
     year, number = int(found[1]), int(found[2])
-    if year < 1:
-        raise InvalidInputError(f"{option} '{text}' is not a week: there is no year 0")
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise InvalidInputError(
+            f"{option} '{text}' is outside the weeks mlpath supports "
+            f"({FIRST_DAY.year}-W01 to {LAST_DAY.year}-W52)"
+        )
     weeks = dt.date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last week
     if not 1 <= number <= weeks:
         raise InvalidInputError(f"{option} '{text}' is not a week: {year:04d} has {weeks} weeks")
     return f"{year:04d}-W{number:02d}"
 
 
+def in_range(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def check_day(day: dt.date, option: str = "--date") -> dt.date:
+    """``day``, or an error when it lies outside the supported range."""
+    if not in_range(day):
+        raise InvalidInputError(
+            f"{option} {day.isoformat()} is outside the dates mlpath supports ({RANGE_WORDS})"
+        )
+    return day
+
+
 def parse_day(text: str, today: dt.date, option: str = "--date") -> dt.date:
-    """A calendar day from an ISO date or a word.
+    """A calendar day from an ISO date or a word, inside the supported range.
 
     A bare weekday ("friday") is the most recent one, today included; "last friday" is the
     most recent one before today.
     """
+    return check_day(_parse_day(text, today, option), option)
+
+
+def _parse_day(text: str, today: dt.date, option: str) -> dt.date:
     word = " ".join(text.lower().split())
     if word == "today":
         return today
     if word == "yesterday":
         return today - dt.timedelta(days=1)
     if ago := _DAYS_AGO.fullmatch(word):
-        return today - dt.timedelta(days=int(ago[1]))
+        back = int(ago[1])
+        if back > (today - FIRST_DAY).days:
+            raise InvalidInputError(
+                f"{option} '{text}' is before the dates mlpath supports ({RANGE_WORDS})"
+            )
+        return today - dt.timedelta(days=back)
     last = word.startswith("last ")
     name = word.removeprefix("last ")
     if name in WEEKDAYS:
@@ -87,6 +120,15 @@ def past_day(text: str, today: dt.date, option: str = "--date") -> dt.date:
             f"{option} {day.isoformat()} is in the future (today is {today.isoformat()})"
         )
     return day
+
+
+def check_moment(moment: dt.datetime, what: str) -> dt.datetime:
+    """An aware ``moment`` inside the supported range, or an error naming ``what``."""
+    if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+        raise InvalidInputError(
+            f"{what} {moment.isoformat()} is outside the dates mlpath supports ({RANGE_WORDS})"
+        )
+    return moment
 
 
 def utc_stamp(moment: dt.datetime) -> str:

@@ -2,8 +2,9 @@
 or import a jrnl journal.
 
 The JSON format (``"format": "mlpath"``, ``"version": 1``) is documented key by key in the
-README. Import checks the whole file before it writes anything, then writes it in one
-transaction; it is idempotent:
+README. Import reads the file twice, a piece at a time (``mlpath.jsonstream``), so that a
+journal of a million entries needs little memory: first to check all of it, creating and
+changing nothing, then to write it in one transaction. It is idempotent:
 
 - entries are the same entry when their ``uid`` is the same (jrnl entries get a uid made from
   their date, time and text);
@@ -14,19 +15,21 @@ transaction; it is idempotent:
 """
 
 import datetime as dt
+import errno
+import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
 from mlpath import config, dates, journal, paths
 from mlpath.errors import InvalidInputError, NotFoundError
-from mlpath.fileio import atomic_write_text, decode_utf8
+from mlpath.fileio import atomic_write_text, open_to_read
 from mlpath.journal import Entry
 from mlpath.progress import FOLLOWED_KEY
+from mlpath.safetext import json_safe
 from mlpath.store import STATES, Store
 
 FORMAT = "mlpath"
@@ -36,6 +39,7 @@ MISSING: Any = object()  # what a field that is not there reads as, to say so
 _PROJECT_COLUMNS = ("id", "name", "template", "path", "created_at", "topics")
 T = TypeVar("T")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SETTING_KEY = re.compile(r"[a-z][a-z0-9-]{0,63}")
 
 
 class ExportResult(NamedTuple):
@@ -52,16 +56,14 @@ class ImportResult(NamedTuple):
     unchanged: dict[str, int]  # already in the store
 
 
-class Import(NamedTuple):
-    """A file read and checked, ready to be added to the store."""
+class Checked(NamedTuple):
+    """A file read through and found importable."""
 
     file: str
+    path: Path
     format: str  # "mlpath" | "jrnl"
-    settings: Mapping[str, str] = MappingProxyType({})
-    events: Sequence[tuple[str, str, str, str | None]] = ()
-    entries: Sequence[Entry] = ()
-    breaks: Sequence[str] = ()
-    projects: Sequence[dict[str, Any]] = ()
+    version: int  # of an mlpath export; 0 for jrnl
+    sizes: dict[str, int]  # records of each section
 
 
 # ---------------------------------------------------------------------------------- export
@@ -72,14 +74,15 @@ def export(store: Store, fmt: str, output: Path | None = None) -> ExportResult:
     text = (
         markdown(data)
         if fmt == "markdown"
-        else json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        else json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
     )
     if output is not None:
         try:
             atomic_write_text(output, text)
         except OSError as exc:
+            why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror
             raise InvalidInputError(
-                f"cannot write {paths.display(output)} ({exc.strerror}); nothing was changed"
+                f"cannot write {paths.display(output)} ({why}); nothing was changed"
             ) from None
     counts = {k: len(data[k]) for k in SECTIONS}
     return ExportResult(fmt, paths.display(output) if output else None, counts, text)
@@ -172,50 +175,194 @@ def _count(number: int, one: str, many: str) -> str:
 # ---------------------------------------------------------------------------------- import
 
 
-def read(path: Path) -> Import:
+STREAMED = ("events", "entries", "breaks", "projects")
+
+
+def read(path: Path) -> Checked:
     """Read and check a file to import, without touching the store: a problem anywhere in
     it, and nothing is imported."""
-    name = paths.display(path)
+    return _walk(path, None)
+
+
+def apply(store: Store, checked: Checked) -> ImportResult:
+    """Add what the store does not have yet, all in one transaction. The file is read again
+    (and checked again: it may have changed since) as it is written."""
+    with store.write():
+        sink = _Sink(store)
+        _walk(checked.path, sink, checked)
+    added = sink.added
+    sizes = checked.sizes
+    return ImportResult(
+        checked.file, checked.format, added, {k: sizes[k] - added[k] for k in SECTIONS}
+    )
+
+
+class _Header(NamedTuple):
+    format: str  # "mlpath" | "jrnl"
+    version: int
+
+
+class _Restart(Exception):
+    """The document's header came after its records: read again, knowing it."""
+
+    def __init__(self, header: _Header) -> None:
+        self.header = header
+
+
+def _walk(path: Path, sink: "_Sink | None", checked: Checked | None = None) -> Checked:
+    header = _Header(checked.format, checked.version) if checked else None
     try:
-        raw = path.read_bytes()
+        return _walk_once(path, sink, header)
+    except _Restart as again:
+        return _walk_once(path, sink, again.header)
+
+
+def _walk_once(path: Path, sink: "_Sink | None", known: _Header | None) -> Checked:
+    """Read the file once, checking every record and handing each to ``sink``."""
+    from mlpath.jsonstream import JsonStream
+
+    name = paths.display(path)
+    root = _At(name)
+    try:
+        source = open_to_read(path)
     except FileNotFoundError:
         raise NotFoundError(f"no file {name}") from None
     except OSError as exc:
         raise InvalidInputError(f"cannot read {name} ({exc.strerror})") from None
-    try:
-        doc = json.loads(decode_utf8(raw, name))
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"{name}:{exc.lineno}:{exc.colno}: {exc.msg}") from None
-    root = _At(name)
-    if isinstance(doc, dict) and "format" in doc:
-        return _mlpath_import(doc, root)
-    if isinstance(doc, dict) and "entries" in doc:
-        return _jrnl_import(doc, root)
-    root.fail('not an mlpath export ("format": "mlpath") nor a jrnl JSON export ("entries")')
+    with source:
+        stream = JsonStream(source, name)
+        try:
+            if not stream.is_object():
+                root.fail(_NOT_AN_EXPORT)
+            members = stream.members(STREAMED)
+            header = known
+            seen: dict[str, Any] = {}
+            sizes = dict.fromkeys(SECTIONS, 0)
+            for key, value in members:
+                seen[key] = True
+                if key in ("format", "version"):
+                    seen[key] = value
+                    continue
+                if header is None and "format" in seen:
+                    header = _header(seen, root)
+                if header is None:
+                    continue  # which format this is shows later: read again then
+                sizes_for = _section(header, key, value, root, sink)
+                if sizes_for is not None:
+                    sizes[key] = sizes_for
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read {name} ({exc.strerror})") from None
+    actual = _header(seen, root) if "format" in seen else None
+    if actual is None and "entries" not in seen:
+        root.fail(_NOT_AN_EXPORT)
+    actual = actual or _Header("jrnl", 0)
+    if header != actual:
+        raise _Restart(actual)
+    return Checked(name, path, actual.format, actual.version, sizes)
 
 
-def apply(store: Store, data: Import) -> ImportResult:
-    """Add what the store does not have yet, all in one transaction."""
-    with store.write():
-        added = _add_missing(store, data)
-    sizes = {k: len(getattr(data, k)) for k in SECTIONS}
-    return ImportResult(data.file, data.format, added, {k: sizes[k] - added[k] for k in SECTIONS})
+_NOT_AN_EXPORT = 'not an mlpath export ("format": "mlpath") nor a jrnl JSON export ("entries")'
+
+
+def _header(seen: dict[str, Any], root: "_At") -> _Header:
+    fmt = seen.get("format")
+    if fmt != FORMAT:
+        root["format"].fail(f'expected "{FORMAT}", found {json.dumps(fmt)}')
+    version = seen.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        root["version"].fail(f"expected a whole number from 1, found {json.dumps(version)}")
+    if version > VERSION:
+        root["version"].fail(
+            f"written by a newer mlpath (export version {version}, this mlpath reads "
+            f"{VERSION}); upgrade mlpath: pip install --upgrade mlpath"
+        )
+    return _Header(FORMAT, version)
+
+
+def _section(
+    header: _Header, key: str, value: Any, root: "_At", sink: "_Sink | None"
+) -> int | None:
+    """Check one top-level member and hand its records to ``sink``; how many it holds, or
+    None for a member that is no section of this format (left alone, as before)."""
+    at = root[key]
+    if header.format == "jrnl":
+        if key != "entries":
+            return None
+        return _each(at, value, _jrnl_entries(at), sink and sink.entry)
+    if key == "settings":
+        settings = at.obj(value)
+        for name, text in settings.items():
+            checked = _setting(at[name], name, text)
+            if sink:
+                sink.setting(name, checked)
+        return len(settings)
+    convert = {"events": _event, "entries": _mlpath_entry, "breaks": _At.week,
+               "projects": _project}.get(key)  # fmt: skip
+    if convert is None:
+        return None
+    return _each(at, value, convert, getattr(sink, _SINKS[key]) if sink else None)
+
+
+_SINKS = {"events": "event", "entries": "entry", "breaks": "break_week", "projects": "project"}
+
+
+def _each(at: "_At", value: Any, convert: Callable[["_At", Any], T], put: Any) -> int:
+    """Convert each element of a section (streamed, or a value that must be a list)."""
+    items = value if isinstance(value, Iterator) else at.items(value)
+    count = 0
+    for i, item in enumerate(items):
+        record = convert(at[i], item)
+        if put is not None:
+            put(record)
+        count += 1
+    return count
+
+
+def _jrnl_entries(at: "_At") -> Callable[["_At", Any], Entry]:
+    """jrnl's entries, where two identical ones stay two: a twin's uid counts the ones
+    before it. Only a number per entry is kept to tell twins, not the entry."""
+    seen: set[int] = set()
+    twins: Counter[str] = Counter()
+
+    def convert(place: "_At", item: Any) -> Entry:
+        entry = _jrnl_entry(place, item)
+        key = int(entry.uid[5:21], 16)
+        if key in seen:
+            twins[entry.uid] += 1
+            return entry._replace(uid=f"{entry.uid}-{twins[entry.uid]}")
+        seen.add(key)
+        return entry
+
+    return convert
 
 
 class _At:
-    """A place in the document, named the way a reader finds it: ``entries[3].date``."""
+    """A place in the document, named the way a reader finds it: ``entries[3].date``. The
+    name is put together only when a problem is reported: a million entries are checked
+    with a few places each."""
 
-    def __init__(self, file: str, where: str = "") -> None:
+    __slots__ = ("file", "key", "parent")
+
+    def __init__(self, file: str, parent: "_At | None" = None, key: str | int = "") -> None:
         self.file = file
-        self.where = where
+        self.parent = parent
+        self.key = key
 
     def __getitem__(self, key: str | int) -> "_At":
-        if isinstance(key, int):
-            return _At(self.file, f"{self.where}[{key}]")
-        return _At(self.file, f"{self.where}.{key}" if self.where else key)
+        return _At(self.file, self, key)
+
+    @property
+    def where(self) -> str:
+        if self.parent is None:
+            return ""
+        above = self.parent.where
+        if isinstance(self.key, int):
+            return f"{above}[{self.key}]"
+        return f"{above}.{self.key}" if above else self.key
 
     def fail(self, message: str) -> NoReturn:
-        place = f"{self.file}: {self.where}" if self.where else self.file
+        where = self.where
+        place = f"{self.file}: {where}" if where else self.file
         raise InvalidInputError(f"{place}: {message}")
 
     def obj(self, value: Any) -> dict[str, Any]:
@@ -246,16 +393,28 @@ class _At:
             moment = None
         if moment is None or moment.tzinfo is None:
             self.fail(f"'{text}' is not a UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)")
+        self._in_range(moment.date(), text)
         return dates.utc_stamp(moment)
 
     def day(self, value: Any) -> dt.date:
         text = self.text(value)
         try:
             if _ISO_DAY.fullmatch(text):
-                return dt.date.fromisoformat(text)
+                return self._in_range(dt.date.fromisoformat(text), text)
         except ValueError:
             pass
         self.fail(f"'{text}' is not a date (YYYY-MM-DD)")
+
+    def _in_range(self, day: dt.date, text: str) -> dt.date:
+        """A day the learner's history can hold: inside the supported range, and not after
+        tomorrow (a day in the future cannot have happened; a day's grace covers every time
+        zone)."""
+        if not dates.in_range(day):
+            self.fail(f"'{text}' is outside the dates mlpath supports ({dates.RANGE_WORDS})")
+        today = dt.date.today()
+        if day > today + dt.timedelta(days=1):
+            self.fail(f"'{text}' is in the future (today is {today.isoformat()})")
+        return day
 
     def topic(self, value: Any) -> str:
         text = self.text(value)
@@ -290,32 +449,9 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "a number")
 
 
-def _mlpath_import(doc: dict[str, Any], root: _At) -> Import:
-    if doc.get("format") != FORMAT:
-        root["format"].fail(f'expected "{FORMAT}", found {json.dumps(doc.get("format"))}')
-    version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        root["version"].fail(f"expected a whole number from 1, found {json.dumps(version)}")
-    if version > VERSION:
-        root["version"].fail(
-            f"written by a newer mlpath (export version {version}, this mlpath reads "
-            f"{VERSION}); upgrade mlpath: pip install --upgrade mlpath"
-        )
-    settings = root["settings"]
-    return Import(
-        root.file,
-        FORMAT,
-        settings={
-            k: _setting(settings[k], k, v) for k, v in settings.obj(doc.get("settings", {})).items()
-        },
-        events=root["events"].each(doc.get("events", []), _event),
-        entries=root["entries"].each(doc.get("entries", []), _mlpath_entry),
-        breaks=root["breaks"].each(doc.get("breaks", []), _At.week),
-        projects=root["projects"].each(doc.get("projects", []), _project),
-    )
-
-
 def _setting(at: _At, key: str, value: Any) -> str:
+    if not _SETTING_KEY.fullmatch(key):
+        at.fail("is not a setting name (lower-case letters, digits and dashes)")
     text = at.text(value, empty=True)
     if key in config.SPECS:
         try:
@@ -367,8 +503,15 @@ def _mlpath_entry(at: _At, item: Any) -> Entry:
         hours=None if hours is None else float(hours),
         tags=sorted(set(at["tags"].each(data.get("tags", []), _At.tag))),
         topics=sorted(set(at["topics"].each(data.get("topics", []), _At.topic))),
-        text=at["text"].text(data.get("text", MISSING)),
+        text=_entry_text(at["text"], data.get("text", MISSING)),
     )
+
+
+def _entry_text(at: _At, value: Any) -> str:
+    text = at.text(value)
+    if len(text) > journal.MAX_TEXT:
+        at.fail(f"is longer than {journal.MAX_TEXT:,} characters")
+    return text
 
 
 def _project(at: _At, item: Any) -> dict[str, Any]:
@@ -390,26 +533,15 @@ def _project(at: _At, item: Any) -> dict[str, Any]:
     }
 
 
-def _jrnl_import(doc: dict[str, Any], root: _At) -> Import:
-    entries = root["entries"].each(doc["entries"], _jrnl_entry)
-    # Two identical jrnl entries stay two entries: a twin's uid counts the ones before it.
-    seen: Counter[str] = Counter()
-    for i, entry in enumerate(entries):
-        if seen[entry.uid]:
-            entries[i] = entry._replace(uid=f"{entry.uid}-{seen[entry.uid]}")
-        seen[entry.uid] += 1
-    return Import(root.file, "jrnl", entries=entries)
-
-
 def _jrnl_entry(at: _At, item: Any) -> Entry:
-    import hashlib
-
     data = at.obj(item)
     title = at["title"].text(data.get("title", MISSING), empty=True)
     body = at["body"].text(data.get("body", ""), empty=True)
     text = f"{title}\n{body}" if title and body else title or body
     if not text.strip():
         at.fail("the entry has no text (title and body are empty)")
+    if len(text) > journal.MAX_TEXT:
+        at.fail(f"the entry is longer than {journal.MAX_TEXT:,} characters")
     day = at["date"].day(data.get("date", MISSING))
     clock = at["time"].text(data.get("time", "00:00"))
     try:
@@ -434,40 +566,59 @@ def _jrnl_entry(at: _At, item: Any) -> Entry:
     )
 
 
-def _add_missing(store: Store, data: Import) -> dict[str, int]:
-    conn = store.conn
-    added = dict.fromkeys(SECTIONS, 0)
-    for key, value in data.settings.items():
+class _Sink:
+    """Adds checked records to the store inside the caller's transaction, skipping what it
+    has already, and counts what it added."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.added = dict.fromkeys(SECTIONS, 0)
+        self._events: Counter[tuple[str, str, str, str | None]] | None = None
+        self._projects: set[tuple[str, str, str, str]] | None = None
+        self._taken: set[int] = set()
+
+    def setting(self, key: str, value: str) -> None:
         sql = "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
-        added["settings"] += conn.execute(sql, (key, value)).rowcount
-    have = Counter(store.query("SELECT topic, state, at, note FROM topic_events"))
-    for event in data.events:
-        if have[event] > 0:
-            have[event] -= 1
-            continue
-        conn.execute("INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)", event)
-        added["events"] += 1
-    uids = {u for (u,) in store.query("SELECT uid FROM journal_entries")}
-    for entry in data.entries:
-        if entry.uid not in uids:
-            journal.insert(store, entry)
-            uids.add(entry.uid)
-            added["entries"] += 1
-    for week in data.breaks:
-        added["breaks"] += conn.execute(
+        self.added["settings"] += self.conn.execute(sql, (key, value)).rowcount
+
+    def event(self, event: tuple[str, str, str, str | None]) -> None:
+        # Events are compared as whole rows: the file adds only as many of a row as the
+        # store has fewer of.
+        if self._events is None:
+            self._events = Counter(
+                self.store.query("SELECT topic, state, at, note FROM topic_events")
+            )
+        if self._events[event] > 0:
+            self._events[event] -= 1
+            return
+        self.conn.execute(
+            "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)", event
+        )
+        self.added["events"] += 1
+
+    def entry(self, entry: Entry) -> None:
+        if journal.insert(self.store, entry):
+            self.added["entries"] += 1
+
+    def break_week(self, week: str) -> None:
+        self.added["breaks"] += self.conn.execute(
             "INSERT OR IGNORE INTO break_weeks (week) VALUES (?)", (week,)
         ).rowcount
-    known = set(store.query("SELECT name, template, path, created_at FROM projects"))
-    taken = {i for (i,) in store.query("SELECT id FROM projects")}
-    for project in data.projects:
+
+    def project(self, project: dict[str, Any]) -> None:
+        if self._projects is None:
+            self._projects = set(
+                self.store.query("SELECT name, template, path, created_at FROM projects")
+            )
+            self._taken = {i for (i,) in self.store.query("SELECT id FROM projects")}
         identity = (project["name"], project["template"], project["path"], project["created_at"])
-        if identity in known:
-            continue
-        known.add(identity)
-        row = {k: v for k, v in project.items() if k != "id" or v not in taken}
-        taken.add(project["id"])
+        if identity in self._projects:
+            return
+        self._projects.add(identity)
+        row = {k: v for k, v in project.items() if k != "id" or v not in self._taken}
+        self._taken.add(project["id"])
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        conn.execute(f"INSERT INTO projects ({columns}) VALUES ({marks})", list(row.values()))
-        added["projects"] += 1
-    return added
+        self.conn.execute(f"INSERT INTO projects ({columns}) VALUES ({marks})", list(row.values()))
+        self.added["projects"] += 1

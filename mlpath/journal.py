@@ -14,13 +14,14 @@ from typing import Any, BinaryIO, NamedTuple
 
 from mlpath import dates
 from mlpath.activity import WeekTotal, week_total
-from mlpath.errors import EmptyEntryError, InvalidInputError
+from mlpath.errors import EmptyEntryError, InvalidInputError, check_count
 from mlpath.fileio import decode_utf8
 from mlpath.store import Store
 
 KINDS = ("log", "note")
 MAX_HOURS = 24.0
 MAX_TAG = 60
+MAX_TEXT = 1_000_000  # characters of one entry: a long essay is a tenth of it
 # A tag starts with a letter and follows a space or punctuation, so "C#", "#1" and a URL's
 # "/#anchor" are not tags.
 TAG = re.compile(r"(?<![\w#/&])#([^\W\d_][\w-]*)")
@@ -86,8 +87,10 @@ def clean_tag(tag: str) -> str:
     """A tag as stored: without its '#' (or jrnl's '@'), case-folded. Looser than a #tag in
     the text, so that every jrnl tag comes over."""
     word = tag.strip().lstrip("#@").casefold()
-    if not word or len(word) > MAX_TAG or any(c.isspace() for c in word):
-        raise InvalidInputError(f"tag '{tag}' is not a tag: one word of up to {MAX_TAG} characters")
+    if not word or len(word) > MAX_TAG or not word.isprintable() or any(c.isspace() for c in word):
+        raise InvalidInputError(
+            f"tag '{tag}' is not a tag: one word of up to {MAX_TAG} printable characters"
+        )
     return word
 
 
@@ -115,7 +118,7 @@ def log(
     so a typo in an option never costs the learner what they wrote."""
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone().date()
-    day = dates.past_day(date, today) if date else today
+    day = dates.past_day(date, today) if date is not None else today
     check_hours(hours)
     chosen_tags = [clean_tag(t) for t in tags]
     chosen_topics = _resolve(topics)
@@ -152,6 +155,10 @@ def _add(
     text = text.strip()
     if not text:
         raise EmptyEntryError("nothing saved: the entry is empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInputError(
+            f"nothing saved: the entry is longer than {MAX_TEXT:,} characters ({len(text):,})"
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes in the command line
@@ -172,13 +179,16 @@ def _add(
     return Logged(entry, week_total(store, entry.week))
 
 
-def insert(store: Store, entry: Entry) -> None:
-    """Insert one entry inside the caller's write transaction."""
+def insert(store: Store, entry: Entry) -> bool:
+    """Insert one entry inside the caller's write transaction; False (and nothing written)
+    when an entry with its uid is there already."""
     cursor = store.conn.execute(
-        "INSERT INTO journal_entries (uid, kind, at, day, week, hours, text) "
+        "INSERT OR IGNORE INTO journal_entries (uid, kind, at, day, week, hours, text) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (entry.uid, entry.kind, entry.at, entry.day, entry.week, entry.hours, entry.text),
     )
+    if not cursor.rowcount:
+        return False
     store.conn.executemany(
         "INSERT INTO journal_tags (entry, tag) VALUES (?, ?)",
         [(cursor.lastrowid, t) for t in entry.tags],
@@ -187,11 +197,12 @@ def insert(store: Store, entry: Entry) -> None:
         "INSERT INTO journal_topics (entry, topic) VALUES (?, ?)",
         [(cursor.lastrowid, t) for t in entry.topics],
     )
+    return True
 
 
 def set_break(store: Store, week: str | None, undo: bool = False) -> BreakResult:
     """Mark a week (default: this one) as a planned break, or with ``undo`` unmark it."""
-    chosen = dates.parse_week(week) if week else dates.week_of(dt.date.today())
+    chosen = dates.parse_week(week) if week is not None else dates.week_of(dt.date.today())
     with store.write() as conn:
         if undo:
             changed = conn.execute("DELETE FROM break_weeks WHERE week = ?", (chosen,)).rowcount
@@ -254,18 +265,17 @@ def entries(
     today: dt.date | None = None,
 ) -> JournalResult:
     """Entries newest first, grouped by week, with each week's total hours."""
-    if limit < 1:
-        raise InvalidInputError(f"-n must be at least 1, not {limit}")
-    if week and (since or until):
+    check_count(limit)
+    if week is not None and (since is not None or until is not None):
         raise InvalidInputError("--week cannot be combined with --since or --until")
     today = today or dt.date.today()
     where: list[str] = []
     params: list[Any] = []
-    if week:
+    if week is not None:
         where.append("e.week = ?")
         params.append(dates.parse_week(week))
-    first = dates.parse_day(since, today, "--since") if since else None
-    last = dates.parse_day(until, today, "--until") if until else None
+    first = dates.parse_day(since, today, "--since") if since is not None else None
+    last = dates.parse_day(until, today, "--until") if until is not None else None
     if first and last and first > last:
         raise InvalidInputError(f"--since {first} is after --until {last}")
     if first:
@@ -274,13 +284,15 @@ def entries(
     if last:
         where.append("e.day <= ?")
         params.append(last.isoformat())
-    if tag:
+    if tag is not None:
         where.append("EXISTS (SELECT 1 FROM journal_tags WHERE entry = e.id AND tag = ?)")
         params.append(clean_tag(tag))
-    if topic:
+    if topic is not None:
         where.append("EXISTS (SELECT 1 FROM journal_topics WHERE entry = e.id AND topic = ?)")
         params.extend(_resolve([topic]))
-    if search:
+    if search is not None:
+        if not search.strip():
+            raise InvalidInputError("--search is empty: give the text to look for")
         store.conn.create_function("casefold", 1, _casefold, deterministic=True)
         where.append("instr(casefold(e.text), ?) > 0")
         params.append(search.casefold())

@@ -5,19 +5,26 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
-import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from mlpath import paths
 from mlpath.errors import MlpathError, StoreError
-from mlpath.store import Store, inspect, readonly_uri, schema_version
+from mlpath.store import (
+    Store,
+    connect_read_only,
+    copy_to,
+    count_records,
+    inspect,
+    schema_version,
+    verify,
+)
 
 KEEP_BACKUPS = 10
 BACKUP_PREFIX = "mlpath-"
-# The learner's own records: what a backup must not lose.
-_CONTENT_TABLES = ("topic_events", "journal_entries", "break_weeks", "projects", "settings")
+STALE_SECONDS = 3600  # a temp file this old belongs to no mlpath still running
 
 
 class BackupResult(NamedTuple):
@@ -49,36 +56,6 @@ def backups_dir() -> Path:
     return paths.home() / "backups"
 
 
-def _records(conn: sqlite3.Connection) -> int:
-    """How many of the learner's records a database holds (rows of the content tables)."""
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    return sum(
-        conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # table names are constants
-        for table in _CONTENT_TABLES
-        if table in present
-    )
-
-
-def _verify(path: Path) -> tuple[bool, int, str]:
-    """(is it a sound mlpath store, its record count, what is wrong) for a backup file."""
-    try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True)
-    except sqlite3.Error as exc:
-        return False, 0, str(exc)
-    try:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            return False, 0, f"integrity check: {check}"
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if not 1 <= version <= schema_version():
-            return False, 0, f"store schema {version}"
-        return True, _records(conn), ""
-    except sqlite3.Error as exc:
-        return False, 0, str(exc)
-    finally:
-        conn.close()
-
-
 def _stamp() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -90,65 +67,96 @@ def backup(target: Path | None = None) -> BackupResult:
     it has passed an integrity check, so an interrupted backup never replaces anything.
     Rotation keeps the newest KEEP_BACKUPS copies, and removes nothing at all when the new
     copy holds fewer records than the newest previous one: a good backup is never pushed out
-    by a smaller or empty one.
+    by a smaller or empty one. Backups running at once take turns at the rotation.
     """
     source = paths.db_path()
     if not source.exists():
         raise MlpathError(f"nothing to back up yet: {source} does not exist")
-    rotate = target is None
-    folder = backups_dir() if target is None else target.expanduser()
-    if target is None or folder.is_dir():
-        final = folder / f"{BACKUP_PREFIX}{_stamp()}.db"
-    else:
-        final, folder = folder, folder.parent
-    if final.exists() and not rotate:
-        raise MlpathError(f"{final} already exists; choose another path")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-    except OSError as exc:
-        raise MlpathError(f"cannot write a backup in {folder}: {exc.strerror}") from None
-    tmp = Path(tmp_name)
-    try:
-        with Store.open() as store:
-            copy = sqlite3.connect(tmp)
-            try:
-                store.conn.backup(copy)
-                # A backup is one self-contained file: no -wal or -shm beside it.
-                copy.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                copy.close()
-        sound, records, why = _verify(tmp)
-        if not sound:
-            raise StoreError(
-                f"the backup copy failed its check ({why}); {source} needs `mlpath doctor`"
-            )
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise MlpathError(f"cannot write {final}: {exc.strerror}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with Store.open() as store:  # a file that is not a store is refused before anything
+        rotate = target is None
+        final = _backup_path(target)
+        if rotate:
+            remove_stale_temp_files(final.parent)
+        try:
+            records = copy_to(store.conn, final)
+        except StoreError as exc:
+            raise MlpathError(f"no backup was made: {exc.message}") from None
     kept, removed, warning = _rotate(final, records) if rotate else ([str(final)], [], None)
     return BackupResult(str(final), final.stat().st_size, records, kept, removed, warning)
 
 
+def _backup_path(target: Path | None) -> Path:
+    """Where a backup goes: a new stamped file in the backups folder or in the folder the
+    learner named, or the new file they named. The folder is created when missing."""
+    folder = backups_dir() if target is None else target.expanduser()
+    try:
+        into_folder = target is None or folder.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        raise MlpathError(f"cannot use {target} as a backup path ({exc.strerror})") from None
+    if into_folder:
+        final = folder / f"{BACKUP_PREFIX}{_stamp()}.db"
+    else:
+        final, folder = folder, folder.parent
+    if target is not None and os.path.lexists(final):
+        raise MlpathError(f"{final} already exists; choose another path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MlpathError(f"cannot write a backup in {folder}: {exc.strerror}") from None
+    return final
+
+
+@contextlib.contextmanager
+def _rotation_lock(folder: Path) -> Iterator[None]:
+    """Backups running at once take turns at rotating, so that none removes a file another
+    is still looking at. The lock is on the folder itself, so no lock file is left in it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: rotation is rare enough to go without
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _rotate(newest: Path, records: int) -> tuple[list[str], list[str], str | None]:
-    existing = sorted(newest.parent.glob(f"{BACKUP_PREFIX}*.db"))
-    older = [p for p in existing if p != newest]
-    if older:
-        sound, previous, _ = _verify(older[-1])
-        if sound and records < previous:
-            warning = (
-                f"this backup holds fewer records ({records}) than the previous one "
-                f"({previous}, {older[-1].name}); no older backup was removed"
-            )
-            return [str(p) for p in existing], [], warning
-    surplus = existing[:-KEEP_BACKUPS] if len(existing) > KEEP_BACKUPS else []
-    for path in surplus:
-        path.unlink()
+    with _rotation_lock(newest.parent):
+        existing = sorted(newest.parent.glob(f"{BACKUP_PREFIX}*.db"))
+        older = [p for p in existing if p != newest]
+        if older:
+            problem, previous = verify(older[-1])
+            if problem is None and records < previous:
+                warning = (
+                    f"this backup holds fewer records ({records}) than the previous one "
+                    f"({previous}, {older[-1].name}); no older backup was removed"
+                )
+                return [str(p) for p in existing], [], warning
+        surplus = existing[:-KEEP_BACKUPS] if len(existing) > KEEP_BACKUPS else []
+        for path in surplus:
+            path.unlink(missing_ok=True)
     return [str(p) for p in existing if p not in surplus], [str(p) for p in surplus], None
+
+
+def stale_temp_files(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Temp files mlpath left in ``folder`` when it was killed mid-write, older than
+    ``older_than`` seconds (younger ones may belong to an mlpath running now)."""
+    cutoff = time.time() - older_than
+    found = []
+    for pattern in (".*.tmp", ".mlpath.db.*.new"):
+        for path in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    found.append(path)
+    return sorted(found)
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    for path in stale_temp_files(folder):
+        path.unlink(missing_ok=True)
 
 
 def doctor() -> DoctorResult:
@@ -158,6 +166,7 @@ def doctor() -> DoctorResult:
     checks = [Check("data folder", "ok" if home.is_dir() else "warn", _describe_home(home))]
     checks.extend(_store_checks(db))
     checks.append(_backup_check())
+    checks.append(_leftovers_check(home))
     checks.append(_roadmap_check())
     git = shutil.which("git")
     checks.append(
@@ -180,14 +189,14 @@ def _store_checks(db: Path) -> list[Check]:
     if db.stat().st_size == 0:
         return [Check("store", "fail", f"{db} is empty (0 bytes); restore a backup")]
     try:
-        conn = sqlite3.connect(readonly_uri(db), uri=True)
+        conn = connect_read_only(db)
     except sqlite3.Error as exc:
         return [Check("store", "fail", f"{db} cannot be opened: {exc}")]
     try:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        records = _records(conn) if integrity == "ok" else 0
+        records = count_records(conn) if integrity == "ok" else 0
     except sqlite3.DatabaseError as exc:
         return [Check("store", "fail", f"{db} is damaged or not an mlpath store: {exc}")]
     finally:
@@ -232,12 +241,35 @@ def _backup_check() -> Check:
     found = sorted(backups_dir().glob(f"{BACKUP_PREFIX}*.db"))
     if not found:
         return Check("backups", "warn", f"none yet in {backups_dir()}: run `mlpath backup`")
-    sound, records, why = _verify(found[-1])
+    why, records = verify(found[-1])
     newest = found[-1].name
-    if not sound:
+    if why:
         return Check("backups", "fail", f"newest backup {newest} is not sound ({why})")
     return Check(
         "backups", "ok", f"{len(found)} in {backups_dir()}; newest {newest} ({records} records)"
+    )
+
+
+def _leftovers_check(home: Path) -> Check:
+    """Temp files left by an mlpath that was killed mid-write: harmless, and removed by the
+    next run of the command that left them."""
+    from mlpath.scaffold import stale_staging
+
+    found = [
+        path
+        for folder in (home, backups_dir(), paths.cache_dir())
+        if folder.is_dir()
+        for path in stale_temp_files(folder)
+    ]
+    found += stale_staging(Path.cwd())  # a new-project killed here left its staging folder
+    if not found:
+        return Check("leftovers", "ok", "no temp files left by an interrupted mlpath")
+    listed = ", ".join(str(p) for p in found[:3]) + (" ..." if len(found) > 3 else "")
+    return Check(
+        "leftovers",
+        "warn",
+        f"{len(found)} temp files or folders older than an hour, left by an interrupted mlpath: "
+        f"{listed}; the next run of the same command removes them (or delete them)",
     )
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlpath.activity import WeekHours, WeekTotal, outlook
-from mlpath.errors import InvalidInputError
+from mlpath.errors import InvalidInputError, check_count
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
 from mlpath.store import Store, TopicEvent, utc_now
@@ -172,7 +172,7 @@ def set_followed(catalog: Catalog, store: Store, roadmap_id: str, follow: bool) 
 
 
 def _scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadmap]:
-    if roadmap_id:
+    if roadmap_id is not None:
         return [catalog.roadmap(roadmap_id)]
     return [catalog.roadmaps[rid] for rid in followed(catalog, store)]
 
@@ -205,8 +205,7 @@ def status(catalog: Catalog, store: Store, roadmap_id: str | None = None) -> Sta
 def next_topics(
     catalog: Catalog, store: Store, limit: int = 5, roadmap_id: str | None = None
 ) -> NextResult:
-    if limit < 1:
-        raise InvalidInputError(f"-n must be at least 1, not {limit}")
+    check_count(limit)
     roadmaps = _scope(catalog, store, roadmap_id)
     states = store.latest_states()
     ready = _ready((t for r in roadmaps for t in r.topics), states)
@@ -221,18 +220,31 @@ def mark(
     """Move topics to the state ``action`` names, in one transaction; unchanged ones are left."""
     target = ACTIONS[action]
     topics = list({t.full_id: t for t in (catalog.resolve(r) for r in refs)}.values())
-    note = note.strip() if note else None
+    if note is not None:
+        note = note.strip()
+        if not note:
+            raise InvalidInputError("--note is empty: leave it out, or say something")
     states = store.latest_states()
-    changed: list[Change] = []
-    unchanged: list[TopicRow] = []
-    for topic in topics:
-        before = state_of(states, topic.full_id)
-        after = "not-started" if target == "reset" else target
-        if before == after:
-            unchanged.append(_row(topic, states))
-            continue
-        unmet = _unmet(topic, states) if target in ("started", "done") else []
-        changed.append(Change(_row(topic, states), before, after, unmet))
+    after = "not-started" if target == "reset" else target
+    moving = [t for t in topics if state_of(states, t.full_id) != after]
+    # Prerequisites are judged by the states after the whole batch: `done a b`, where b
+    # requires a, has nothing to warn about.
+    planned = dict(states)
+    for t in moving:
+        if target == "reset":
+            planned.pop(t.full_id, None)
+        else:
+            planned[t.full_id] = (target, "")
+    changed = [
+        Change(
+            _row(t, states),
+            state_of(states, t.full_id),
+            after,
+            _unmet(t, planned) if target in ("started", "done") else [],
+        )
+        for t in moving
+    ]
+    unchanged = [_row(t, states) for t in topics if t not in moving]
     if changed:
         store.append_events([(c.topic.id, target, note) for c in changed], utc_now())
     new_states = store.latest_states()

@@ -29,7 +29,7 @@ class ReviewResult(NamedTuple):
 
 def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewResult:
     today = dt.date.today()
-    chosen = dates.parse_week(week) if week else dates.week_of(today)
+    chosen = dates.parse_week(week) if week is not None else dates.week_of(today)
     monday = dates.monday(chosen)
     if monday > today:
         raise InvalidInputError(

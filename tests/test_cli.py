@@ -108,6 +108,15 @@ def test_done_before_prerequisites_warns_but_records(mlpath: Callable[..., Resul
     assert data(mlpath("show", "python-oop", "--json"), "show")["state"] == "done"
 
 
+def test_prerequisites_done_in_the_same_command_are_not_warned_about(
+    mlpath: Callable[..., Result],
+) -> None:
+    result = mlpath("done", "python-oop", "python-basics")  # the prerequisite comes second
+    assert (result.exit_code, result.stderr) == (0, "")
+    result = mlpath("start", "numpy", "--json")  # its prerequisites are done now: no warning
+    assert data(result, "start")["changed"][0]["unmet"] == []
+
+
 def test_unknown_topic_suggests_close_matches(mlpath: Callable[..., Result]) -> None:
     result = mlpath("done", "pyton-basics")
     assert result.exit_code == 1
@@ -164,7 +173,10 @@ def test_usage_error_is_one_line_exit_2(mlpath: Callable[..., Result]) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("error: Invalid value for '-n'")
-    assert mlpath("next", "-n", "0").stderr == "error: -n must be at least 1, not 0\n"
+    assert (
+        mlpath("next", "-n", "0").stderr
+        == "error: -n must be a whole number from 1 to 1,000,000, not 0\n"
+    )
 
 
 def test_unexpected_error_leaves_a_crash_file(

@@ -282,7 +282,7 @@ _texts = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, 
     lambda t: t.strip() != ""
 )
 _stamps = st.datetimes(
-    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+    min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2025, 1, 1), timezones=st.just(dt.UTC)
 ).map(dates.utc_stamp)
 _topics = st.from_regex(r"[a-z][a-z0-9-]{0,8}/[a-z][a-z0-9-]{0,8}", fullmatch=True)
 _tags = st.one_of(
@@ -302,7 +302,7 @@ _entries = st.builds(
     ),
     st.uuids(),
     _stamps,
-    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1)),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2025, 1, 1)),
     st.none() | st.floats(min_value=0.01, max_value=24),
     st.sets(_tags, max_size=3),
     st.sets(_topics, max_size=2),
@@ -407,3 +407,67 @@ def test_full_disk_keeps_the_old_export(
     assert "No space left on device" in result.stderr
     assert target.read_text() == "the previous export"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _jrnl_file(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{"tags": {"@ml": 1}, "entries": [\n')
+        for i in range(count):
+            entry = {"date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", "time": "10:00",
+                     "title": f"entry {i} on gradient descent", "body": "notes " * 10,
+                     "tags": ["@ml"], "starred": False}  # fmt: skip
+            fh.write(("," if i else "") + json.dumps(entry) + "\n")
+        fh.write("]}\n")
+
+
+def _peak_rss_mib(argv: list[str]) -> float:
+    import os
+    import subprocess
+
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, child.stderr.read() if child.stderr else ""
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+@pytest.mark.slow
+def test_import_memory_does_not_grow_with_the_file(mlpath_exe: str, tmp_path: Path) -> None:
+    """A journal ten times larger needs about the same memory: it is read a piece at a time
+    (json.load of the larger file alone would take a few hundred MiB more)."""
+    small, large = tmp_path / "small.json", tmp_path / "large.json"
+    _jrnl_file(small, 20_000)
+    _jrnl_file(large, 200_000)
+    assert large.stat().st_size > 30 * 1024 * 1024
+    first = _peak_rss_mib([mlpath_exe, "import", str(small)])
+    import os
+
+    os.environ["MLPATH_HOME"] = str(tmp_path / "second-home")
+    second = _peak_rss_mib([mlpath_exe, "import", str(large)])
+    assert second - first < 40, (first, second)
+
+
+def test_import_of_an_endless_or_odd_file_is_one_line(
+    mlpath: Callable[..., Result], tmp_path: Path, isolated_home: Path
+) -> None:
+    for source, message in (
+        ("/dev/zero", "error: /dev/zero:1:1: Expecting value\n"),
+        (str(tmp_path), f"error: cannot read {tmp_path} (Is a directory)\n"),
+    ):
+        result = mlpath("import", source)
+        assert (result.exit_code, result.stderr) == (1, message)
+    assert not (isolated_home / "mlpath.db").exists()
+
+
+def test_a_section_before_the_header_is_read_by_the_header(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The order of keys does not matter: a hand-edited export with its entries first is
+    read as an mlpath export all the same."""
+    doc = {"entries": [{"uid": "u1", "kind": "log", "at": "2026-01-01T10:00:00Z",
+                        "day": "2026-01-01", "hours": 1, "tags": [], "topics": [],
+                        "text": "moved up"}],
+           "format": "mlpath", "version": 1}  # fmt: skip
+    source = tmp_path / "reordered.json"
+    source.write_text(json.dumps(doc))
+    result = data(mlpath("import", str(source), "--json"), "import")
+    assert (result["format"], result["added"]["entries"]) == ("mlpath", 1)

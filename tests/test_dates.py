@@ -43,7 +43,18 @@ def test_week_index_steps_over_the_year_boundary() -> None:
         ("2025-W53", "--week '2025-W53' is not a week: 2025 has 52 weeks"),
         ("2026-W00", "--week '2026-W00' is not a week: 2026 has 53 weeks"),
         ("2026-7", "--week '2026-7' is not a week: use YYYY-Www, e.g. 2026-W07"),
-        ("0000-W01", "--week '0000-W01' is not a week: there is no year 0"),
+        (
+            "0000-W01",
+            "--week '0000-W01' is outside the weeks mlpath supports (1900-W01 to 9998-W52)",
+        ),
+        (
+            "0001-W01",
+            "--week '0001-W01' is outside the weeks mlpath supports (1900-W01 to 9998-W52)",
+        ),
+        (
+            "9999-W52",
+            "--week '9999-W52' is outside the weeks mlpath supports (1900-W01 to 9998-W52)",
+        ),
     ],
 )
 def test_bad_weeks_are_refused_with_the_reason(text: str, message: str) -> None:
@@ -87,6 +98,19 @@ def test_date_words(text: str, expected: str) -> None:
         ("20261118", "--date '20261118' is not a date: use " + dates.DATE_WORDS),
         ("2026-02-30", "--date '2026-02-30' is not a day of the calendar"),
         ("2026-11-19", "--date 2026-11-19 is in the future (today is 2026-11-18)"),
+        (
+            "0001-01-01",
+            "--date 0001-01-01 is outside the dates mlpath supports (1900-01-01 to 9998-12-31)",
+        ),
+        (
+            "1899-12-31",
+            "--date 1899-12-31 is outside the dates mlpath supports (1900-01-01 to 9998-12-31)",
+        ),
+        (
+            "99999 days ago",
+            "--date '99999 days ago' is before the dates mlpath supports "
+            "(1900-01-01 to 9998-12-31)",
+        ),
     ],
 )
 def test_bad_or_future_dates_are_refused(text: str, message: str) -> None:
@@ -103,7 +127,12 @@ def test_a_week_with_a_clock_change_has_its_local_bounds(set_zone: SetZone) -> N
     assert end - start == dt.timedelta(hours=167)
 
 
-@given(st.dates(min_value=dt.date(1, 1, 8), max_value=dt.date(9999, 12, 20)))
+@given(
+    st.dates(
+        min_value=dates.FIRST_DAY + dt.timedelta(days=7),
+        max_value=dates.LAST_DAY - dt.timedelta(days=7),
+    )
+)
 def test_week_arithmetic_agrees_with_the_calendar(day: dt.date) -> None:
     week = dates.week_of(day)
     assert dates.parse_week(week) == week
@@ -120,8 +149,19 @@ def test_every_valid_week_parses_and_every_other_is_refused(year: int, number: i
     text = f"{year:04d}-W{number:02d}"
     try:
         monday = dt.date.fromisocalendar(year, number, 1)
+        if not dates.in_range(monday):
+            raise ValueError("outside the supported range")
     except ValueError:
         with pytest.raises(InvalidInputError):
             dates.parse_week(text)
     else:
         assert dates.monday(dates.parse_week(text)) == monday
+
+
+def test_the_first_and_last_supported_days_are_accepted() -> None:
+    assert dates.parse_day("1900-01-01", WEDNESDAY) == dates.FIRST_DAY
+    assert dates.parse_day("9998-12-31", WEDNESDAY) == dates.LAST_DAY
+    assert dates.parse_week("9998-W52") == "9998-W52"
+    # Every week in range has its bounds in local time without running off the calendar.
+    start, end = dates.week_bounds("9998-W52")
+    assert start < end

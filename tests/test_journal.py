@@ -115,10 +115,21 @@ def test_empty_entry_saves_nothing(mlpath: Callable[..., Result], isolated_home:
         (["journal", "--week", "2026-W1"], "--week '2026-W1' is not a week: use YYYY-Www"),
         (["journal", "--week", "2026-W01", "--since", "today"], "--week cannot be combined"),
         (["journal", "--since", "today", "--until", "yesterday"], "--since"),
-        (["journal", "-n", "0"], "-n must be at least 1, not 0"),
+        (["journal", "-n", "0"], "-n must be a whole number from 1 to 1,000,000, not 0"),
+        (
+            ["journal", "-n", "99999999999999999999999"],
+            "-n must be a whole number from 1 to 1,000,000, not 99999999999999999999999",
+        ),
         (["journal", "break", "--week", "2025-W53"], "--week '2025-W53' is not a week"),
         (["review", "--week", "2099-W01"], "--week 2099-W01 has not started yet"),
         (["review", "--week", "W01"], "--week 'W01' is not a week"),
+        (
+            ["review", "--week", "0001-W01"],
+            "--week '0001-W01' is outside the weeks mlpath supports",
+        ),
+        (["journal", "break", "--week", "9999-W52"], "--week '9999-W52' is outside the weeks"),
+        (["log", "x", "--date", "0001-01-01"], "--date 0001-01-01 is outside the dates mlpath"),
+        (["journal", "--since", "1000-01-01"], "--since 1000-01-01 is outside the dates mlpath"),
     ],
 )
 def test_bad_input_is_one_line_exit_1_and_changes_nothing(

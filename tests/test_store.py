@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -172,17 +173,43 @@ def test_unwritable_home_names_folder_and_variable(
     assert "set MLPATH_HOME to a folder you can write to" in result.stderr
 
 
+def _insert_as_import(store: Store, topic: str, state: str, at: str) -> None:
+    """An event as an import adds it: with the time it was recorded at, whatever that is."""
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, NULL)",
+            (topic, state, at),
+        )
+
+
 def test_current_state_is_the_latest_event_in_time(isolated_home: Path) -> None:
     with Store.open(create=True) as store:
         store.append_events([("a/x", "done", None)], "2026-03-01T10:00:00Z")
         # An older history arriving later (an import) does not override the newer change.
-        store.append_events([("a/x", "started", None)], "2025-01-01T10:00:00Z")
+        _insert_as_import(store, "a/x", "started", "2025-01-01T10:00:00Z")
         store.append_events([("a/y", "started", None)], "2026-01-01T10:00:00Z")
-        store.append_events([("a/y", "skipped", None)], "2026-01-01T10:00:00Z")  # same second
+        _insert_as_import(store, "a/y", "skipped", "2026-01-01T10:00:00Z")  # same second
         assert store.latest_states() == {
             "a/x": ("done", "2026-03-01T10:00:00Z"),
             "a/y": ("skipped", "2026-01-01T10:00:00Z"),
         }
+
+
+def test_a_change_made_now_wins_over_one_stamped_in_the_future(
+    isolated_home: Path, mlpath: Callable[..., Result]
+) -> None:
+    assert mlpath("done", "python-basics").exit_code == 0
+    with Store.open(create=True) as store:  # a clock that was wrong, or an import from 2999
+        _insert_as_import(store, "foundations/python-basics", "done", "2999-01-01T00:00:00Z")
+    result = mlpath("reset", "python-basics", "--json")
+    assert result.exit_code == 0
+    change = json.loads(result.stdout)["data"]["changed"][0]
+    assert (change["before"], change["after"]) == ("done", "not-started")
+    assert change["topic"]["state"] == "not-started"
+    with Store.open() as store:
+        assert "foundations/python-basics" not in store.latest_states()
+    shown = json.loads(mlpath("show", "python-basics", "--json").stdout)["data"]
+    assert shown["state"] == "not-started"
 
 
 def test_topic_state_is_built_from_history_when_migrating(
@@ -191,9 +218,9 @@ def test_topic_state_is_built_from_history_when_migrating(
     migrations = store_mod.MIGRATIONS
     monkeypatch.setattr(store_mod, "MIGRATIONS", migrations[:3])  # a store from before it
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "done", None)], "2026-03-01T10:00:00Z")
-        store.append_events([("a/x", "started", None)], "2025-01-01T10:00:00Z")
-        store.append_events([("a/z", "reset", None)], "2025-01-01T10:00:00Z")
+        _insert_as_import(store, "a/x", "done", "2026-03-01T10:00:00Z")
+        _insert_as_import(store, "a/x", "started", "2025-01-01T10:00:00Z")
+        _insert_as_import(store, "a/z", "reset", "2025-01-01T10:00:00Z")
     monkeypatch.setattr(store_mod, "MIGRATIONS", migrations)
     with Store.open(create=True) as store:
         assert store.latest_states() == {"a/x": ("done", "2026-03-01T10:00:00Z")}
@@ -259,3 +286,96 @@ def test_a_stray_wal_from_another_file_is_refused_before_it_is_applied(
     listed = mlpath("journal", "-n", "100", "--json")
     assert listed.exit_code == 0
     assert "entry 29" in listed.stdout
+
+
+def _foreign(path: Path, version: int, wal: bool) -> None:
+    conn = sqlite3.connect(path)
+    if wal:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.execute("INSERT INTO recipes VALUES ('bread')")
+    if version:
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("wal", [False, True], ids=["rollback journal", "wal"])
+@pytest.mark.parametrize("version", [0, 1, 4, 5])
+def test_a_foreign_sqlite_file_is_refused_without_a_byte_changed(
+    isolated_home: Path, mlpath: Callable[..., Result], version: int, wal: bool
+) -> None:
+    isolated_home.mkdir(parents=True)
+    db = isolated_home / "mlpath.db"
+    _foreign(db, version, wal)
+    before = db.read_bytes()
+    for command in (["status"], ["done", "python-basics"], ["log", "hello"], ["backup"]):
+        result = mlpath(*command)
+        assert result.exit_code == 1, command
+        assert result.stderr == (
+            f"error: {db} is an SQLite file that mlpath did not create (it does not hold "
+            "mlpath's tables); mlpath has not changed it: move it aside or set MLPATH_HOME to "
+            "another folder\n"
+        ), command
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in isolated_home.iterdir()) == ["cache", "mlpath.db"]
+
+
+def test_an_mlpath_table_name_alone_does_not_make_a_store(
+    isolated_home: Path, mlpath: Callable[..., Result]
+) -> None:
+    """A file with some of mlpath's table names and the right version number, but not exactly
+    the tables that version had, is not taken for a store from before the application id."""
+    isolated_home.mkdir(parents=True)
+    db = isolated_home / "mlpath.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE topic_events (x)")
+    conn.execute("CREATE TABLE settings (x)")
+    conn.execute("CREATE TABLE other (x)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    assert mlpath("done", "python-basics").exit_code == 1
+    assert db.read_bytes() == before
+
+
+def test_a_new_store_names_itself_in_its_header(isolated_home: Path) -> None:
+    Store.open(create=True).close()
+    header = (isolated_home / "mlpath.db").read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == store_mod.APPLICATION_ID
+
+
+def test_a_failed_backup_before_a_migration_leaves_no_bak_and_changes_nothing(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(create=True) as store:
+        store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+    before = (isolated_home / "mlpath.db").read_bytes()
+    _add_test_migration(monkeypatch)
+
+    def broken_backup(self: sqlite3.Connection, target: sqlite3.Connection, **_: object) -> None:
+        target.execute("CREATE TABLE half (x)")  # part of a copy, then the disk fills up
+        target.commit()
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_mod, "copy_to", _copy_with(broken_backup))
+    with pytest.raises(StoreError, match="mlpath upgrades only after a backup, which failed"):
+        Store.open(create=True)
+    assert not list(isolated_home.glob("*.bak")), "a half-written backup was left"
+    assert not [p for p in isolated_home.iterdir() if p.name.endswith(".tmp")]
+    assert (isolated_home / "mlpath.db").read_bytes() == before
+
+
+def _copy_with(backup: Callable[..., None]) -> Callable[[sqlite3.Connection, Path], int]:
+    """store.copy_to, with SQLite's backup step replaced."""
+    real = store_mod.copy_to
+
+    def copy(conn: sqlite3.Connection, final: Path) -> int:
+        class Source:
+            def backup(self, target: sqlite3.Connection) -> None:
+                backup(conn, target)
+
+        return real(Source(), final)  # type: ignore[arg-type]
+
+    return copy

@@ -31,10 +31,12 @@ def _err(*segments: str | tuple[str, str]) -> None:
 
 
 def report_error(exc: MlpathError) -> None:
+    from mlpath.render.output import brief
+
     if isinstance(exc, RoadmapError):  # FILE:LINE:COL first, as editors and CI parse it
-        _err(exc.message)
+        _err(brief(exc.message))
     else:
-        _err(("error: ", "bold red"), exc.message)
+        _err(("error: ", "bold red"), brief(exc.message))
 
 
 def write_crash_report(exc: BaseException) -> Path:
@@ -53,7 +55,8 @@ def write_crash_report(exc: BaseException) -> Path:
         target = folder / f"mlpath-crash-{stamp}.txt"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            target.write_text(body, encoding="utf-8")
+            # Whatever the command line held (bytes that are not UTF-8, say) is written.
+            target.write_text(body, encoding="utf-8", errors="backslashreplace")
             return target
         except OSError:
             continue
@@ -83,10 +86,14 @@ class MlpathGroup(TyperGroup):
                 import traceback
 
                 traceback.print_exception(exc, file=sys.stderr)
+            from mlpath.render.output import brief
+
             _err(
                 ("error: ", "bold red"),
-                f"mlpath failed unexpectedly ({type(exc).__name__}: {exc}). "
-                f"Details: {crash} (please include it in a bug report)",
+                brief(
+                    f"mlpath failed unexpectedly ({type(exc).__name__}: {exc}). "
+                    f"Details: {crash} (please include it in a bug report)"
+                ),
             )
             raise typer.Exit(EXIT_CRASH) from None
 
@@ -103,11 +110,10 @@ class MlpathGroup(TyperGroup):
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except typer.TyperException as exc:  # usage errors: one line, exit 2
+            from mlpath.render.output import brief
+
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "mlpath"
-            _err(
-                ("error: ", "bold red"),
-                f"{exc.format_message()} (see `{command} --help`)",
-            )
+            _err(("error: ", "bold red"), brief(f"{exc.format_message()} (see `{command} --help`)"))
             sys.exit(getattr(exc, "exit_code", 2))
         except typer.Abort:
             _err("aborted")
@@ -214,5 +220,24 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """What is wrong with a command line holding bytes that are not UTF-8 (Python keeps each
+    such byte as a lone surrogate), or None. mlpath stores and prints text, so such an
+    argument is refused before any command sees it."""
+    for number, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(arg[exc.start])
+            byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a character"
+            after = f" (after {argv[number - 2]})" if number > 1 else ""
+            return f"argument {number}{after} is not UTF-8 text: {byte} at position {exc.start}"
+    return None
+
+
 def run() -> None:
-    _app_for(sys.argv[1:])()
+    argv = sys.argv[1:]
+    if problem := _not_utf8(argv):
+        _err(("error: ", "bold red"), f"{problem}; mlpath takes UTF-8 text")
+        sys.exit(2)
+    _app_for(argv)()

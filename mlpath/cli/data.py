@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from mlpath.cli.common import JsonOpt, emit
+from mlpath.cli.common import JsonOpt, emit, path_value
 from mlpath.store import Store
 
 app = typer.Typer()
@@ -35,7 +35,13 @@ def export(
     ] = Format.json,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", metavar="FILE", help="Write here (default: stdout)."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Write here (default: stdout).",
+            parser=path_value,
+        ),
     ] = None,
 ) -> None:
     """All your data: progress, journal, notes, settings, projects."""
@@ -53,7 +59,10 @@ def export(
 
 @app.command("import", rich_help_panel="Your data")
 def import_(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="An mlpath or jrnl JSON export.")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="An mlpath or jrnl JSON export.", parser=path_value),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Add an mlpath or jrnl JSON export to your data (all or nothing; again adds nothing)."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mlpath.cli.common import JsonOpt, emit
+from mlpath.cli.common import JsonOpt, emit, path_value
 
 app = typer.Typer()
 
@@ -19,6 +19,7 @@ def backup(
         typer.Argument(
             metavar="PATH",
             help="A file or folder to copy to (default: rotated copies in $MLPATH_HOME/backups).",
+            parser=path_value,
         ),
     ] = None,
     as_json: JsonOpt = False,
