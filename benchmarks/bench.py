@@ -104,7 +104,7 @@ def export_document(scale: int, topic_ids: Sequence[str], seed: int = 7) -> dict
         at = moment() if touch >= 8 else end - dt.timedelta(days=touch + 1)
         for state in states:
             events.append({"topic": topic, "state": state, "at": stamp(at), "note": None})
-            at += dt.timedelta(hours=rng.randint(1, 400))
+            at = min(at + dt.timedelta(hours=rng.randint(1, 400)), end)  # never in the future
     events.sort(key=lambda e: str(e["at"]))
     entries = []
     for i in range(2_000 * scale):
@@ -231,6 +231,15 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
     env = envs[1]
     hello = "import typer\napp = typer.Typer()\n@app.command()\ndef hi() -> None:\n    pass\napp()"
     log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
+    listed = json.loads(run([MLPATH, "journal", "-n", "1", "--json"], env).stdout)["data"]
+    entry = listed["weeks"][0]["entries"][0]["id"][:10]
+
+    def mark(i: int) -> None:  # done and reset in turn, so each run changes something
+        run([MLPATH, "done" if i % 2 else "reset", "foundations/sql"], env)
+
+    def edit(i: int) -> None:
+        run([MLPATH, "journal", "edit", entry, "--text", f"Edited for the benchmark, {i}"], env)
+
     timings.compare(
         {
             "python -c pass": timer([sys.executable, "-c", "pass"], env),
@@ -243,6 +252,9 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
             "mlpath journal -n 20": timer([MLPATH, "journal", "-n", "20"], env),
             "mlpath review": timer([MLPATH, "review"], env),
             'mlpath log "..." --hours 1': timer(log, env),
+            "mlpath done / reset TOPIC": mark,
+            "mlpath undo": timer([MLPATH, "undo"], env),
+            "mlpath journal edit ID --text": edit,
             "mlpath roadmap validate (2,000 topics)": timer(
                 [MLPATH, "roadmap", "validate", str(big_file)], env
             ),
@@ -286,6 +298,41 @@ def time_scaffolding(timings: Timings, work: Path, env: dict[str, str]) -> None:
     )
 
 
+def time_migration(work: Path, scale: int, env: dict[str, str]) -> tuple[float, int]:
+    """Seconds to migrate a store of schema 5 (made by the code before events, see
+    tests/fixtures/stores) holding ``scale`` times five years of data, and its rows."""
+    import sqlite3
+
+    home = work / f"migrate-{scale}"
+    home.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "stores" / "v5.db", home / "mlpath.db")
+    document = export_document(scale, [f"foundations/topic-{i}" for i in range(300)], seed=11)
+    conn = sqlite3.connect(home / "mlpath.db")
+    with conn:
+        conn.executemany(
+            "INSERT INTO topic_events (topic, state, at, note) VALUES (:topic, :state, :at, :note)",
+            document["events"],  # type: ignore[arg-type]
+        )
+        for entry in document["entries"]:  # type: ignore[attr-defined]
+            week = dt.date.fromisoformat(entry["day"]).isocalendar()
+            cursor = conn.execute(
+                "INSERT INTO journal_entries (uid, kind, at, day, week, hours, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (entry["uid"], entry["kind"], entry["at"], entry["day"],
+                 f"{week[0]:04d}-W{week[1]:02d}", entry["hours"], entry["text"]),
+            )  # fmt: skip
+            conn.executemany(
+                "INSERT INTO journal_tags (entry, tag) VALUES (?, ?)",
+                [(cursor.lastrowid, t) for t in entry["tags"]],
+            )
+    rows = conn.execute("SELECT count(*) FROM topic_events").fetchone()[0]
+    rows += conn.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+    conn.close()
+    started = time.perf_counter()
+    run([MLPATH, "status"], env | {"MLPATH_HOME": str(home)})
+    return time.perf_counter() - started, rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
@@ -308,15 +355,23 @@ def main() -> int:
     time_scaffolding(timings, work, envs[1])
     results = timings.results
     timings.print_table(results["python -c pass"])
+    migration, rows = time_migration(work, 10, envs[10])
+    print(f"\nmigrating a schema-5 store of {rows:,} rows to events: {migration:.1f} s")
 
     status = results["mlpath status"]
     plain = results["cookiecutter + git (same template)"]
+    typer_app = results["a one-command Typer app (for scale)"]
     budgets = [
         ("mlpath status <= 100 ms", status <= 100),
         ("x10 store: status <= 1.2x", results["mlpath status (x10 store)"] <= 1.2 * status),
         ("mlpath log <= 120 ms", results['mlpath log "..." --hours 1'] <= 120),
         ("new-project <= 1.2x cookiecutter + git", results["mlpath new-project"] <= 1.2 * plain),
+        ("migration of the x10 store < 10 s", migration < 10),
     ]  # fmt: skip
+    for label in ("mlpath status", "mlpath next", "mlpath journal -n 20", "mlpath review",
+                  'mlpath log "..." --hours 1', "mlpath done / reset TOPIC", "mlpath undo",
+                  "mlpath journal edit ID --text"):  # fmt: skip
+        budgets.append((f"{label} <= 1.2x the Typer app", results[label] <= 1.2 * typer_app))
     print()
     for text, held in budgets:
         print(f"{'ok  ' if held else 'MISS'} {text}")

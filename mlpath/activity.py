@@ -11,7 +11,9 @@ from typing import NamedTuple
 
 from mlpath import config, dates, pace
 from mlpath.pace import Finish, Pace, Streak
-from mlpath.store import Store
+from mlpath.store import Store, registers
+from mlpath.store import entries as entry_store
+from mlpath.store import topics as topic_store
 
 ACTIVITY_WEEKS = 26
 
@@ -39,19 +41,17 @@ class Outlook(NamedTuple):
 
 
 def week_total(store: Store, week: str) -> WeekTotal:
-    rows = store.query("SELECT total(hours), count(*) FROM journal_entries WHERE week = ?", (week,))
-    hours, count = rows[0]
+    hours, count = entry_store.week_total(store, week)
     return WeekTotal(week, round(hours, 2), count, config.weekly_goal(store))
 
 
 def weekly(store: Store) -> dict[int, tuple[float, int]]:
     """Hours and entry count of every week with an entry, by week index (one row a week)."""
-    rows = store.query("SELECT week, total(hours), count(*) FROM journal_entries GROUP BY week")
-    return {dates.week_index(w): (round(h, 2), n) for w, h, n in rows}
+    return {dates.week_index(w): (round(h, 2), n) for w, h, n in entry_store.weekly(store)}
 
 
 def break_weeks(store: Store) -> set[int]:
-    return {dates.week_index(w) for (w,) in store.query("SELECT week FROM break_weeks")}
+    return {dates.week_index(w) for w in registers.break_weeks(store)}
 
 
 def outlook(
@@ -73,7 +73,13 @@ def outlook(
     return Outlook(
         activity=activity,
         this_week=WeekTotal(now.week, now.hours, now.entries, goal),
-        streak=pace.streak(sums.keys(), breaks, current),
+        # A week counts for the streak with an entry, or with a topic started, done or
+        # skipped on one of its days (--date puts a change on the day it is about).
+        streak=pace.streak(
+            sums.keys() | {dates.week_index(w) for w in topic_store.active_weeks(store)},
+            breaks,
+            current,
+        ),
         pace=speed,
         finish=pace.finish(left, speed.hours_per_week, today),
     )

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from mlpath.errors import InvalidInputError, NotFoundError
 from mlpath.roadmaps import suggest
-from mlpath.store import Store
+from mlpath.store import Store, registers
 
 WEEKLY_HOURS = "weekly-hours"
 
@@ -51,7 +51,7 @@ def normalise(key: str, text: str) -> str:
 
 def value(store: Store, key: str) -> float:
     spec = _spec(key)
-    raw = store.get_setting(key)
+    raw = registers.setting(store, key)
     return float(raw) if raw is not None else spec.default
 
 
@@ -64,7 +64,19 @@ def show(store: Store) -> ConfigResult:
 
 
 def set_value(store: Store, key: str, text: str) -> Setting:
-    store.set_setting(key, normalise(key, text))
+    stored = normalise(key, text)
+    with store.change(f"config set {key} {stored}") as change:
+        if registers.setting(store, key) != stored:
+            change.record("setting", key, {"value": stored})
+    return _setting(store, key)
+
+
+def unset_value(store: Store, key: str) -> Setting:
+    """Go back to a setting's default."""
+    _spec(key)
+    with store.change(f"config unset {key}") as change:
+        if registers.setting(store, key) is not None:
+            change.record("setting", key, {"value": None})
     return _setting(store, key)
 
 

@@ -21,12 +21,13 @@ def strip_comments(text: str) -> str:
 
 
 @contextlib.contextmanager
-def session(template: str) -> Iterator[str]:
+def session(template: str, resume: str = "mlpath log --file") -> Iterator[str]:
     """Open the editor on a temp file holding ``template`` and give what the learner saved.
 
     The file is removed when the block succeeds or finds the entry empty. On any other
-    failure (the editor fails, the store is busy, ...) it is kept and the error names it, so
-    that nothing the learner typed is lost.
+    failure (the editor fails, the store is busy, ...) it is kept, and the error names it
+    and the command (``resume``, given the file) that saves it as it was meant, so that
+    nothing the learner typed is lost.
     """
     command, variable = _command()
     import tempfile
@@ -42,7 +43,9 @@ def session(template: str) -> Iterator[str]:
         path.unlink(missing_ok=True)
         raise
     except MlpathError as exc:
-        raise MlpathError(f"{exc.message}; what you wrote is kept in {path}") from None
+        raise MlpathError(
+            f"{exc.message}; what you wrote is kept in {path}: save it with `{resume} {path}`"
+        ) from None
     path.unlink(missing_ok=True)
 
 

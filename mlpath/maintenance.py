@@ -5,7 +5,6 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -14,17 +13,17 @@ from mlpath import paths
 from mlpath.errors import MlpathError, StoreError
 from mlpath.store import (
     Store,
-    connect_read_only,
     copy_to,
-    count_records,
+    facts,
     inspect,
+    remove_stale_temp_files,
     schema_version,
+    stale_temp_files,
     verify,
 )
 
 KEEP_BACKUPS = 10
 BACKUP_PREFIX = "mlpath-"
-STALE_SECONDS = 3600  # a temp file this old belongs to no mlpath still running
 
 
 class BackupResult(NamedTuple):
@@ -141,24 +140,6 @@ def _rotate(newest: Path, records: int) -> tuple[list[str], list[str], str | Non
     return [str(p) for p in existing if p not in surplus], [str(p) for p in surplus], None
 
 
-def stale_temp_files(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
-    """Temp files mlpath left in ``folder`` when it was killed mid-write, older than
-    ``older_than`` seconds (younger ones may belong to an mlpath running now)."""
-    cutoff = time.time() - older_than
-    found = []
-    for pattern in (".*.tmp", ".mlpath.db.*.new"):
-        for path in folder.glob(pattern):
-            with contextlib.suppress(OSError):
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    found.append(path)
-    return sorted(found)
-
-
-def remove_stale_temp_files(folder: Path) -> None:
-    for path in stale_temp_files(folder):
-        path.unlink(missing_ok=True)
-
-
 def doctor() -> DoctorResult:
     """Check the store, its backups and the roadmaps, changing nothing."""
     home = paths.home()
@@ -189,18 +170,11 @@ def _store_checks(db: Path) -> list[Check]:
     if db.stat().st_size == 0:
         return [Check("store", "fail", f"{db} is empty (0 bytes); restore a backup")]
     try:
-        conn = connect_read_only(db)
-    except sqlite3.Error as exc:
+        integrity, version, mode, records = facts(db)
+    except OSError as exc:
         return [Check("store", "fail", f"{db} cannot be opened: {exc}")]
-    try:
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        records = count_records(conn) if integrity == "ok" else 0
     except sqlite3.DatabaseError as exc:
         return [Check("store", "fail", f"{db} is damaged or not an mlpath store: {exc}")]
-    finally:
-        conn.close()
     if integrity == "ok" and (foreign := inspect(db)):
         wal = db.with_name(db.name + "-wal")
         cause = f"; {wal.name} may be left from another copy of the store" if wal.exists() else ""

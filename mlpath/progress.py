@@ -1,21 +1,23 @@
 """Topic progress: where the learner stands, what to learn next, and recording changes."""
 
-import json
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from mlpath import dates
 from mlpath.activity import WeekHours, WeekTotal, outlook
 from mlpath.errors import InvalidInputError, check_count
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
-from mlpath.store import Store, TopicEvent, utc_now
+from mlpath.store import Store, registers
+from mlpath.store import topics as topic_store
+from mlpath.store.topics import TopicChange
 
-FOLLOWED_KEY = "followed"
 FINISHED = frozenset({"done", "skipped"})
 ACTIONS = {"start": "started", "done": "done", "skip": "skipped", "reset": "reset"}
 STATUS_NEXT = 5
 
-States = dict[str, tuple[str, str]]
+States = dict[str, tuple[str, str, str | None]]  # topic -> (state, since, day)
 
 if TYPE_CHECKING:
     from mlpath.journal import Entry
@@ -27,7 +29,8 @@ class TopicRow(NamedTuple):
     roadmap: str
     hours: float
     state: str  # not-started | started | done | skipped
-    since: str | None
+    since: str | None  # UTC instant the state was recorded
+    day: str | None  # the local day the change is about (YYYY-MM-DD)
 
 
 class RoadmapProgress(NamedTuple):
@@ -92,12 +95,13 @@ class TopicDetail(NamedTuple):
     hours: float
     state: str
     since: str | None
+    day: str | None
     resources: list[dict[str, str]]
     checks: list[str]
     projects: list[str]
     requires: list[Link]
     unlocks: list[Link]
-    history: list[TopicEvent]
+    history: list[TopicChange]
     notes: "list[Entry]"
 
 
@@ -109,8 +113,8 @@ def state_of(states: States, topic_id: str) -> str:
 
 
 def _row(topic: Topic, states: States) -> TopicRow:
-    state, since = states.get(topic.full_id, ("not-started", None))
-    return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since)
+    state, since, day = states.get(topic.full_id, ("not-started", None, None))
+    return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since, day)
 
 
 def roadmap_progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
@@ -154,20 +158,18 @@ def _ready(topics: Iterable[Topic], states: States) -> list[Topic]:
 
 
 def followed(catalog: Catalog, store: Store) -> list[str]:
-    """Followed roadmap ids in path order; the default path until the learner changes it."""
-    raw = store.get_setting(FOLLOWED_KEY)
-    chosen = json.loads(raw) if raw else list(DEFAULT_PATH)
-    return [rid for rid in catalog.roadmaps if rid in chosen]
+    """Followed roadmap ids in path order: the default path, changed by the learner's
+    follows and unfollows (each its own event, so two machines' choices both hold)."""
+    chosen = registers.follows(store)
+    return [rid for rid in catalog.roadmaps if chosen.get(rid, rid in DEFAULT_PATH)]
 
 
 def set_followed(catalog: Catalog, store: Store, roadmap_id: str, follow: bool) -> list[str]:
     catalog.roadmap(roadmap_id)  # raises with suggestions when unknown
-    current = followed(catalog, store)
-    if follow and roadmap_id not in current:
-        current.append(roadmap_id)
-    elif not follow and roadmap_id in current:
-        current.remove(roadmap_id)
-    store.set_setting(FOLLOWED_KEY, json.dumps(current))
+    verb = "follow" if follow else "unfollow"
+    with store.change(f"roadmap {verb} {roadmap_id}") as change:
+        if (roadmap_id in followed(catalog, store)) != follow:
+            change.record("follow", roadmap_id, {"on": follow})
     return followed(catalog, store)
 
 
@@ -182,7 +184,7 @@ def _scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadm
 
 def status(catalog: Catalog, store: Store, roadmap_id: str | None = None) -> StatusResult:
     roadmaps = _scope(catalog, store, roadmap_id)
-    states = store.latest_states()
+    states = topic_store.states(store)
     topics = [t for r in roadmaps for t in r.topics]
     progress = [roadmap_progress(r, states) for r in roadmaps]
     in_progress = [_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
@@ -207,7 +209,7 @@ def next_topics(
 ) -> NextResult:
     check_count(limit)
     roadmaps = _scope(catalog, store, roadmap_id)
-    states = store.latest_states()
+    states = topic_store.states(store)
     ready = _ready((t for r in roadmaps for t in r.topics), states)
     # Stable sort: in-progress first, each group in roadmap order.
     ready.sort(key=lambda t: state_of(states, t.full_id) != "started")
@@ -215,49 +217,44 @@ def next_topics(
 
 
 def mark(
-    catalog: Catalog, store: Store, refs: Sequence[str], action: str, note: str | None = None
+    catalog: Catalog,
+    store: Store,
+    refs: Sequence[str],
+    action: str,
+    note: str | None = None,
+    date: str | None = None,
+    today: dt.date | None = None,
 ) -> MarkResult:
-    """Move topics to the state ``action`` names, in one transaction; unchanged ones are left."""
+    """Move topics to the state ``action`` names, as one change; unchanged ones are left.
+    ``date`` is the day the change is about (default today), in the words of ``log --date``."""
     target = ACTIONS[action]
     topics = list({t.full_id: t for t in (catalog.resolve(r) for r in refs)}.values())
     if note is not None:
         note = note.strip()
         if not note:
             raise InvalidInputError("--note is empty: leave it out, or say something")
-    states = store.latest_states()
+    today = today or dt.date.today()
+    day = (dates.past_day(date, today) if date is not None else today).isoformat()
     after = "not-started" if target == "reset" else target
-    moving = [t for t in topics if state_of(states, t.full_id) != after]
-    # Prerequisites are judged by the states after the whole batch: `done a b`, where b
-    # requires a, has nothing to warn about.
-    planned = dict(states)
-    for t in moving:
-        if target == "reset":
-            planned.pop(t.full_id, None)
-        else:
-            planned[t.full_id] = (target, "")
-    changed = [
-        Change(
-            _row(t, states),
-            state_of(states, t.full_id),
-            after,
-            _unmet(t, planned) if target in ("started", "done") else [],
-        )
-        for t in moving
-    ]
-    unchanged = [_row(t, states) for t in topics if t not in moving]
-    if changed:
-        store.append_events([(c.topic.id, target, note) for c in changed], utc_now())
-    new_states = store.latest_states()
+    with store.change(f"{action} {' '.join(t.full_id for t in topics)}") as change:
+        states = topic_store.states(store)
+        moving = [t for t in topics if state_of(states, t.full_id) != after]
+        planned = _planned(states, moving, target)
+        changed = [
+            Change(
+                _row(t, states),
+                state_of(states, t.full_id),
+                after,
+                _unmet(t, planned) if target in ("started", "done") else [],
+            )
+            for t in moving
+        ]
+        for c in changed:
+            change.record("topic", c.topic.id, {"state": target, "note": note}, day)
+        new_states = topic_store.states(store)
+        unchanged = [_row(t, states) for t in topics if t not in moving]
+        unlocked = _unlocked(catalog, store, topics, states, new_states)
     touched = {t.roadmap for t in topics}
-    on_path_ids = touched | set(followed(catalog, store))
-    path = [r for rid, r in catalog.roadmaps.items() if rid in on_path_ids]
-    on_path = [t for r in path for t in r.topics]
-    was_ready = {t.full_id for t in _ready(on_path, states)}
-    unlocked = [
-        _row(t, new_states)
-        for t in _ready(on_path, new_states)
-        if t.full_id not in was_ready and state_of(new_states, t.full_id) == "not-started"
-    ]
     return MarkResult(
         action=action,
         changed=[
@@ -272,15 +269,42 @@ def mark(
     )
 
 
+def _planned(states: States, moving: Sequence[Topic], target: str) -> States:
+    """The states after a batch: prerequisites are judged by them, so `done a b`, where b
+    requires a, has nothing to warn about."""
+    planned = dict(states)
+    for t in moving:
+        if target == "reset":
+            planned.pop(t.full_id, None)
+        else:
+            planned[t.full_id] = (target, "", None)
+    return planned
+
+
+def _unlocked(
+    catalog: Catalog, store: Store, topics: Sequence[Topic], states: States, new_states: States
+) -> list[TopicRow]:
+    """Topics on the path that the change made ready."""
+    on_path_ids = {t.roadmap for t in topics} | set(followed(catalog, store))
+    path = [r for rid, r in catalog.roadmaps.items() if rid in on_path_ids]
+    on_path = [t for r in path for t in r.topics]
+    was_ready = {t.full_id for t in _ready(on_path, states)}
+    return [
+        _row(t, new_states)
+        for t in _ready(on_path, new_states)
+        if t.full_id not in was_ready and state_of(new_states, t.full_id) == "not-started"
+    ]
+
+
 def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
     from mlpath.journal import topic_notes  # off the path of status, which never needs it
 
     topic = catalog.resolve(ref)
     text = catalog.text(topic)
-    states = store.latest_states()
+    states = topic_store.states(store)
     roadmap = catalog.roadmaps[topic.roadmap]
     stage = next(s for s in roadmap.stages if s.id == topic.stage)
-    state, since = states.get(topic.full_id, ("not-started", None))
+    state, since, day = states.get(topic.full_id, ("not-started", None, None))
 
     def link(topic_id: str) -> Link:
         return Link(topic_id, catalog.topics[topic_id].title, state_of(states, topic_id))
@@ -296,11 +320,12 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
         hours=topic.hours,
         state=state,
         since=since,
+        day=day,
         resources=[{"title": r.title, "url": r.url, "kind": r.kind} for r in text.resources],
         checks=list(text.checks),
         projects=list(text.projects),
         requires=[link(r) for r in topic.requires],
         unlocks=[link(u) for u in catalog.unlocks.get(topic.full_id, ())],
-        history=store.history(topic.full_id),
+        history=topic_store.history(store, topic.full_id),
         notes=topic_notes(store, topic.full_id),
     )

@@ -5,13 +5,13 @@ nothing from the project's config (no signature checks, no fsmonitor, no pager).
 """
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import NamedTuple
 
 from mlpath import gitsafe
 from mlpath.dates import utc_stamp
 from mlpath.store import Store
+from mlpath.store import projects as project_store
 
 
 class ProjectRow(NamedTuple):
@@ -23,6 +23,14 @@ class ProjectRow(NamedTuple):
     last_commit: str | None
     topics: list[str]
     created_at: str
+    host: str | None  # the machine it was made on (None: before mlpath kept it)
+    here: bool  # made on this machine: its path means something here
+
+
+def this_host() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 class Commit(NamedTuple):
@@ -48,16 +56,26 @@ def _git_summary(folder: Path) -> tuple[int, str | None]:
 
 
 def list_projects(store: Store) -> list[ProjectRow]:
-    rows = store.query(
-        "SELECT name, template, path, created_at, topics FROM projects ORDER BY created_at, id"
-    )
+    host = this_host()
     result = []
-    for name, template, path, created_at, topics in rows:
-        folder = Path(path)
-        exists = folder.is_dir()
+    for record in project_store.every(store):
+        here = record.host in (None, host)
+        folder = Path(record.path)
+        exists = here and folder.is_dir()
         commits, last = _git_summary(folder) if exists else (0, None)
         result.append(
-            ProjectRow(name, template, path, exists, commits, last, json.loads(topics), created_at)
+            ProjectRow(
+                name=record.name,
+                template=record.template,
+                path=record.path,
+                exists=exists,
+                commits=commits,
+                last_commit=last,
+                topics=record.topics,
+                created_at=record.created_at,
+                host=record.host,
+                here=here,
+            )
         )
     return result
 
@@ -75,8 +93,11 @@ def _untouched_since(folder: Path, since: dt.datetime) -> bool:
 def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> list[Commit]:
     """Commits made in [since, until) in the learner's scaffolded projects, oldest first."""
     found: list[Commit] = []
-    for name, path in store.query("SELECT name, path FROM projects ORDER BY id"):
-        folder = Path(path)
+    host = this_host()
+    for record in project_store.every(store):
+        if record.host not in (None, host):
+            continue  # made on another machine: its path is not here
+        name, folder = record.name, Path(record.path)
         if not folder.is_dir() or not _has_repo(folder) or _untouched_since(folder, since):
             continue
         try:

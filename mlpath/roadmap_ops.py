@@ -9,6 +9,7 @@ from mlpath.errors import InvalidInputError, MlpathError, Problem, RoadmapError
 from mlpath.progress import followed, roadmap_progress, state_of
 from mlpath.roadmaps import Catalog, build_catalog, roadmap_files
 from mlpath.store import Store
+from mlpath.store.topics import states as topic_states
 
 
 class RoadmapSummary(NamedTuple):
@@ -64,7 +65,7 @@ class FollowResult(NamedTuple):
 
 
 def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
-    states = store.latest_states()
+    states = topic_states(store)
     chosen = set(followed(catalog, store))
     return [
         RoadmapSummary(
@@ -84,7 +85,7 @@ def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
 
 def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDetail:
     roadmap = catalog.roadmap(roadmap_id)
-    states = store.latest_states()
+    states = topic_states(store)
     stages = [
         {
             "id": s.id,

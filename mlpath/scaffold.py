@@ -38,6 +38,7 @@ from mlpath import confine, gitsafe, paths, version
 from mlpath.errors import InvalidInputError, NotFoundError, ScaffoldError
 from mlpath.names import check_name, check_package, check_slug, package_name, slugify
 from mlpath.paths import PROVENANCE_FILE
+from mlpath.projects import this_host
 from mlpath.store import Store, utc_now
 
 TEMPLATE_META = "template.json"
@@ -425,9 +426,9 @@ def _create(
         _init_git(rendered, template.label, destination, user) if use_git else GitResult("skipped")
     )
     topics = template.info.topics if template.info else []
-    _record_and_move(
-        rendered, destination, (name, template.label, str(destination), created, json.dumps(topics))
-    )
+    record = {"name": name, "template": template.label, "path": str(destination),
+              "created_at": created, "topics": topics, "host": this_host()}  # fmt: skip
+    _record_and_move(rendered, destination, record)
     return NewProjectResult(
         name=name,
         slug=slug,
@@ -457,7 +458,7 @@ def _write_provenance(
         raise ScaffoldError(f"could not write the project: {exc.strerror or exc}") from None
 
 
-def _record_and_move(rendered: Path, destination: Path, row: tuple[str, ...]) -> None:
+def _record_and_move(rendered: Path, destination: Path, record: dict[str, Any]) -> None:
     """Record the project and move it into place, both or neither: the rename happens inside
     the store transaction, so a failed rename rolls the record back; and when the commit
     itself fails (a full disk), the project is moved back into staging, which is removed.
@@ -465,12 +466,13 @@ def _record_and_move(rendered: Path, destination: Path, row: tuple[str, ...]) ->
     The store is opened only now, so that a refused name or a failed render creates nothing.
     """
     try:
-        with Store.open(create=True) as store, store.write() as conn:
-            conn.execute(
-                "INSERT INTO projects (name, template, path, created_at, topics)"
-                " VALUES (?, ?, ?, ?, ?)",
-                row,
-            )
+        with (
+            Store.open(create=True) as store,
+            store.change(f"new-project {record['name']!r}") as change,
+        ):
+            # A project's folder stays where it is: undo cannot take it back.
+            change.undoable = False
+            change.record("project", os.urandom(16).hex(), record)
             _move_into_place(rendered, destination)
     except BaseException:
         # Read from the disk, not from a flag: an interrupt can fall just after the rename.

@@ -47,7 +47,7 @@ def test_done_on_first_next_topic_raises_percent_and_shows_history(
     mlpath: Callable[..., Result],
 ) -> None:
     first = data(mlpath("next", "--json"), "next")["topics"][0]
-    assert list(first) == ["id", "title", "roadmap", "hours", "state", "since"]
+    assert list(first) == ["id", "title", "roadmap", "hours", "state", "since", "day"]
     marked = data(mlpath("done", first["id"], "--note", "did the tutorial", "--json"), "done")
     assert [c["after"] for c in marked["changed"]] == ["done"]
 

@@ -14,12 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlpath import dates, export, journal
-from mlpath.store import STATES, Store
+from mlpath.store import Store, legacy
+from mlpath.store.entries import ref_of
+from mlpath.store.topics import STATES
 from tests.conftest import Result
 from tests.test_cli import data
 from tests.test_journal import EXACT, ago, dump
 
-PROJECT = ("housing", "housing-prices", "/work/housing", "2026-01-02T03:04:05Z", '["a/b"]')
+PROJECT = {"name": "housing", "template": "housing-prices", "path": "/work/housing",
+           "created_at": "2026-01-02T03:04:05Z", "topics": ["a/b"]}  # fmt: skip
 
 
 def fill(mlpath: Callable[..., Result]) -> None:
@@ -35,12 +38,8 @@ def fill(mlpath: Callable[..., Result]) -> None:
         ["journal", "break", "--week", "2026-W30"],
     ):
         assert mlpath(*args).exit_code == 0, args
-    with Store.open() as store, store.write() as conn:
-        conn.execute(
-            "INSERT INTO projects (name, template, path, created_at, topics) "
-            "VALUES (?, ?, ?, ?, ?)",
-            PROJECT,
-        )
+    with Store.open() as store, store.change("new-project") as change:
+        change.add([legacy.project_event(PROJECT)])
 
 
 def test_export_has_every_documented_key(mlpath: Callable[..., Result]) -> None:
@@ -48,32 +47,31 @@ def test_export_has_every_documented_key(mlpath: Callable[..., Result]) -> None:
     result = mlpath("export")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert list(doc) == ["format", "version", "settings", "events", "entries", "breaks", "projects"]
-    assert (doc["format"], doc["version"]) == ("mlpath", 1)
-    assert doc["settings"] == {"followed": doc["settings"]["followed"], "weekly-hours": "6"}
-    assert json.loads(doc["settings"]["followed"])[-1] == "nlp"
-    assert doc["events"][0] == {
-        "topic": "foundations/python-basics",
-        "state": "done",
-        "at": doc["events"][0]["at"],
-        "note": "tutorial finished ✔",
-    }
-    assert [list(e) for e in doc["entries"]] == [
-        ["uid", "kind", "at", "day", "hours", "tags", "topics", "text"]
-    ] * 3
-    assert doc["entries"][0]["text"] == "last week"  # oldest first
-    assert EXACT.strip() in [e["text"] for e in doc["entries"]]
-    assert doc["breaks"] == ["2026-W30"]
-    assert doc["projects"] == [
-        {
-            "id": 1,
-            "name": "housing",
-            "template": "housing-prices",
-            "path": "/work/housing",
-            "created_at": "2026-01-02T03:04:05Z",
-            "topics": ["a/b"],
-        }
-    ]
+    assert list(doc) == ["format", "version", "events"]
+    assert (doc["format"], doc["version"]) == ("mlpath", 2)
+    fields = ["id", "replica", "hlc", "recorded", "kind", "target", "day", "data"]
+    assert all(list(e) == fields for e in doc["events"])
+    order = [(e["hlc"], e["id"]) for e in doc["events"]]
+    assert order == sorted(order), "events are written in their order"
+    kinds = [e["kind"] for e in doc["events"]]
+    assert kinds.count("topic") == 2 and kinds.count("entry") == 3
+    done = next(e for e in doc["events"] if e["kind"] == "topic")
+    assert (done["kind"], done["target"], done["day"]) == (
+        "topic", "foundations/python-basics", dt.date.today().isoformat()
+    )  # fmt: skip
+    assert done["data"] == {"note": "tutorial finished ✔", "state": "done"}
+    setting = next(e for e in doc["events"] if e["kind"] == "setting")
+    assert (setting["target"], setting["data"]) == ("weekly-hours", {"value": "6"})
+    follow = next(e for e in doc["events"] if e["kind"] == "follow")
+    assert (follow["target"], follow["data"]) == ("nlp", {"on": True})
+    entries = [e for e in doc["events"] if e["kind"] == "entry"]
+    assert list(entries[0]["data"]) == ["at", "day", "hours", "kind", "tags", "text", "topics",
+                                        "week"]  # fmt: skip
+    assert EXACT.strip() in [e["data"]["text"] for e in entries]
+    assert [e["target"] for e in doc["events"] if e["kind"] == "break"] == ["2026-W30"]
+    [project] = [e for e in doc["events"] if e["kind"] == "project"]
+    assert project["data"] == {**PROJECT, "host": None}
+    assert project["replica"] == "legacy"
 
 
 def test_export_import_export_round_trips_into_an_empty_home(
@@ -83,7 +81,7 @@ def test_export_import_export_round_trips_into_an_empty_home(
     first = tmp_path / "out" / "mlpath.json"
     written = mlpath("export", "-o", str(first))
     assert written.stdout == (
-        f"Exported 2 settings, 2 progress events, 3 journal entries, 1 break week, 1 project "
+        f"Exported 2 settings, 2 topic changes, 3 journal entries, 1 break week, 1 project "
         f"to {first}\n"
     )
     assert [p.name for p in first.parent.iterdir()] == ["mlpath.json"]
@@ -92,14 +90,17 @@ def test_export_import_export_round_trips_into_an_empty_home(
     imported = data(mlpath("import", str(first), "--json"), "import")
     counts = {"settings": 2, "events": 2, "entries": 3, "breaks": 1, "projects": 1}
     zero = dict.fromkeys(counts, 0)
-    assert imported == {"file": str(first), "format": "mlpath", "added": counts, "unchanged": zero}
+    assert imported == {"file": str(first), "format": "mlpath", "version": 2, "added": counts,
+                        "unchanged": zero}  # fmt: skip
     again = data(mlpath("import", str(first), "--json"), "import")
     assert (again["added"], again["unchanged"]) == (zero, counts)
 
     second = mlpath("export")
     assert second.stdout.encode() == first.read_bytes()
     entry = next(
-        e for e in json.loads(second.stdout)["entries"] if e["tags"] == ["pytorch", "study"]
+        e["data"]
+        for e in json.loads(second.stdout)["events"]
+        if e["kind"] == "entry" and e["data"]["tags"] == ["pytorch", "study"]
     )
     assert entry["text"] == EXACT.strip()
     assert mlpath("show", "numpy", "--json").exit_code == 0
@@ -187,7 +188,7 @@ def test_jrnl_export_imports_once(
         (b"\xff\xfe{}", "{f} is not UTF-8 text (byte 0xff at offset 0)"),
         ("[1, 2]", '{f}: not an mlpath export ("format": "mlpath") nor a jrnl JSON export'),
         ({"format": "other", "version": 1}, '{f}: format: expected "mlpath", found "other"'),
-        ({"format": "mlpath", "version": 2}, "{f}: version: written by a newer mlpath"),
+        ({"format": "mlpath", "version": 3}, "{f}: version: written by a newer mlpath"),
         (
             {"format": "mlpath", "version": 1, "events": [{"topic": "a/b", "state": "finished"}]},
             "{f}: events[0].state: 'finished' is not one of started, done, skipped, reset",
@@ -290,6 +291,7 @@ _tags = st.one_of(
 )
 _entries = st.builds(
     lambda uid, at, day, hours, tags, topics, text, kind: journal.Entry(
+        ref_of(uid.hex),
         uid.hex,
         kind,
         at,
@@ -330,17 +332,12 @@ def test_any_store_round_trips_through_export_and_import(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         original, copy, file = (Path(folder) / n for n in ("a.db", "b.db", "export.json"))
-        with Store.open(original, create=True) as store:
-            with store.write() as conn:
-                for entry in entries:
-                    journal.insert(store, entry)
-                conn.executemany(
-                    "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)", events
-                )
-                conn.executemany(
-                    "INSERT INTO break_weeks (week) VALUES (?)", [(w,) for w in breaks]
-                )
-            store.set_setting("weekly-hours", goal)
+        with Store.open(original, create=True) as store, store.change("fill") as change:
+            change.add([legacy.entry_event(e._asdict()) for e in entries])
+            change.add(legacy.topic_events(events))
+            change.add(legacy.break_event(w) for w in breaks)
+            change.add(legacy.setting_events({"weekly-hours": goal}))
+        with Store.open(original) as store:
             exported = export.export(store, "json", file)
         with Store.open(copy, create=True) as store:
             first = export.apply(store, export.read(file))

@@ -17,6 +17,7 @@ import pytest
 from mlpath import store as store_mod
 from mlpath.roadmaps import load_catalog
 from mlpath.store import Store
+from mlpath.store import topics as topic_store
 from tests.conftest import Result
 
 WRITER = """
@@ -51,11 +52,11 @@ def test_kill_9_mid_write_loses_nothing_committed(isolated_home: Path) -> None:
     conn = sqlite3.connect(isolated_home / "mlpath.db")
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored = {uid for (uid,) in conn.execute("SELECT uid FROM journal_entries")}
+        stored = {uid for (uid,) in conn.execute("SELECT uid FROM entries")}
         assert committed <= stored, "an entry reported as saved is missing"
         half = conn.execute(
-            "SELECT count(*) FROM journal_entries AS e WHERE (SELECT count(*) FROM journal_tags "
-            "WHERE entry = e.id) != 2"
+            "SELECT count(*) FROM entries AS e WHERE (SELECT count(*) FROM entry_tags "
+            "WHERE uid = e.uid) != 2"
         ).fetchone()[0]
         assert half == 0, "an entry was stored without all of its tags"
     finally:
@@ -105,12 +106,12 @@ def test_eight_writers_at_once(mlpath_exe: str, isolated_home: Path) -> None:
         _, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
     with Store.open() as store:
-        texts = [t for (t,) in store.query("SELECT text FROM journal_entries")]
-        states = store.latest_states()
+        texts = [t for (t,) in store.query("SELECT text FROM entries")]
+        states = topic_store.states(store)
     expected = {f"writer {w} entry {i}" for w in range(8) for i in range(per_writer)}
     expected |= {f"writer {w} note {i}" for w in range(8) for i in range(per_writer)}
     assert sorted(texts) == sorted(expected)
-    assert {t for t, (state, _) in states.items() if state == "done"} == set(
+    assert {t for t, (state, _, _) in states.items() if state == "done"} == set(
         topics[: 8 * per_writer]
     )
 
@@ -119,7 +120,7 @@ def test_a_lock_held_too_long_is_one_clear_line(
     mlpath: Callable[..., Result], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert mlpath("log", "first").exit_code == 0
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(store_mod.db, "BUSY_TIMEOUT_MS", 100)
     holder = sqlite3.connect(isolated_home / "mlpath.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -134,5 +135,5 @@ def test_a_lock_held_too_long_is_one_clear_line(
         holder.execute("ROLLBACK")
         holder.close()
     with Store.open() as store:
-        assert [t for (t,) in store.query("SELECT text FROM journal_entries")] == ["first"]
-        assert store.latest_states() == {}
+        assert [t for (t,) in store.query("SELECT text FROM entries")] == ["first"]
+        assert topic_store.states(store) == {}

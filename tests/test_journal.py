@@ -56,7 +56,7 @@ def test_log_keeps_text_exactly_with_tags_topics_and_hours(mlpath: Callable[...,
     assert list(saved) == ["entry", "week"]
     entry = saved["entry"]
     assert list(entry) == [
-        "uid", "kind", "at", "day", "week", "hours", "tags", "topics", "text",
+        "id", "uid", "kind", "at", "day", "week", "hours", "tags", "topics", "text",
     ]  # fmt: skip
     assert entry["text"] == EXACT.strip()
     assert (entry["kind"], entry["hours"], entry["day"]) == ("log", 1.5, ago(0))
@@ -188,7 +188,7 @@ def test_journal_lists_newest_first_grouped_by_week_with_totals(
             mlpath("log", f"{days} days ago", "--date", ago(days), "--hours", hours).exit_code == 0
         )
     listed = data(mlpath("journal", "--json"), "journal")
-    assert list(listed) == ["weeks", "shown", "total"]
+    assert list(listed) == ["weeks", "shown", "total", "ids", "filters", "entries"]
     assert list(listed["weeks"][0]) == ["week", "hours", "on_break", "entries"]
     assert [(w["week"], w["hours"], len(w["entries"])) for w in listed["weeks"]] == [
         (week_ago(0), 3.0, 2),
@@ -222,7 +222,9 @@ def test_journal_filters(mlpath: Callable[..., Result]) -> None:
         "Gradient descent #math"
     ]
     assert texts("--tag", "nothing") == []
-    assert "No entries." in mlpath("journal", "--tag", "nothing").stdout
+    assert mlpath("journal", "--tag", "nothing").stdout == (
+        "No entries match --tag nothing; 3 entries in all.\n"
+    )
 
 
 # ---------------------------------------------------------------------- breaks and status
@@ -362,8 +364,11 @@ def test_clock_change_puts_entries_in_the_local_week(
     with Store.open(create=True) as store:
         late = journal.log(store, "late", now=sunday_night).entry
         early = journal.log(store, "early", now=monday_early).entry
-        store.append_events([("foundations/sql", "done", None)], "2026-03-29T21:30:00Z")
-        store.append_events([("foundations/numpy", "done", None)], "2026-03-29T22:30:00Z")
+        # A topic change is about the local day it was recorded on (or --date's).
+        with store.change("done") as change:
+            for topic, moment in (("sql", sunday_night), ("numpy", monday_early)):
+                day = moment.astimezone().date().isoformat()
+                change.record("topic", f"foundations/{topic}", {"state": "done", "note": None}, day)
         assert (late.day, late.week) == ("2026-03-29", "2026-W13")
         assert (early.day, early.week) == ("2026-03-30", "2026-W14")
         assert journal.topic_changes(store, "2026-W13").done == ["foundations/sql"]
@@ -512,8 +517,14 @@ def test_editor_failure_keeps_the_file(
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and message in result.stderr
     [kept] = tty.temp.iterdir()
-    assert result.stderr.endswith(f"; what you wrote is kept in {kept}\n")
+    assert result.stderr.endswith(
+        f"; what you wrote is kept in {kept}: save it with `mlpath log --file {kept}`\n"
+    )
     assert data(mlpath("journal", "--json"), "journal")["total"] == 0
+    if written.decode("utf-8", "replace") == written.decode("utf-8", "ignore"):
+        # The command the message names saves the entry as it was meant.
+        assert mlpath("log", "--file", str(kept)).exit_code == 0
+        assert entries_of(mlpath("journal", "--json"))[0]["text"] == written.decode()
 
 
 @pytest.mark.parametrize(
@@ -567,10 +578,11 @@ def test_four_processes_logging_at_once_lose_nothing(
     assert [w.returncode for w in workers] == [0, 0, 0, 0]
     assert [err for _, err in outcomes] == ["", "", "", ""]
     with Store.open() as store:
-        assert store.query(
-            "SELECT count(*), count(DISTINCT uid), sum(hours) FROM journal_entries"
-        ) == [(100, 100, 100.0)]
-        assert store.query("SELECT count(*) FROM journal_tags WHERE tag = 'load'") == [(100,)]
+        assert store.query("SELECT count(*), count(DISTINCT uid), sum(hours) FROM entries") == [
+            (100, 100, 100.0)
+        ]
+        assert store.query("SELECT count(*) FROM entry_tags WHERE tag = 'load'") == [(100,)]
+        assert store.query("SELECT count(*) FROM events WHERE kind = 'entry'") == [(100,)]
 
 
 def test_log_does_not_import_heavy_modules(mlpath_exe: str, isolated_home: Path) -> None:

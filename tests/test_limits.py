@@ -170,10 +170,8 @@ def test_an_oversize_value_is_not_called_damage(isolated_home: Path) -> None:
 
     with Store.open(create=True) as store:
         store.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)
-        entry = journal.Entry("u", "log", "2026-01-01T00:00:00Z", "2026-01-01", "2026-W01",
-                              None, [], [], "x" * 5000)  # fmt: skip
-        with pytest.raises(StoreError) as caught, store.write():
-            journal.insert(store, entry)
+        with pytest.raises(StoreError) as caught:
+            journal.log(store, "x" * 5000)
     assert caught.value.message.startswith("a value is too large to keep in ")
     assert "damaged" not in caught.value.message
 

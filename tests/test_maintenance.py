@@ -35,7 +35,7 @@ def test_backup_is_a_verified_copy(mlpath: Callable[..., Result], isolated_home:
     conn = sqlite3.connect(copy)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        topics = {r[0] for r in conn.execute("SELECT topic FROM topic_events")}
+        topics = {r[0] for r in conn.execute("SELECT target FROM events WHERE kind = 'topic'")}
     finally:
         conn.close()
     assert topics == {"foundations/python-basics", "foundations/sql"}
@@ -76,7 +76,7 @@ def test_a_smaller_backup_never_pushes_out_a_good_one(
     first = data(mlpath("backup", "--json"), "backup")
     data(mlpath("backup", "--json"), "backup")
     conn = sqlite3.connect(isolated_home / "mlpath.db")
-    conn.execute("DELETE FROM topic_events")  # something went badly wrong
+    conn.execute("DELETE FROM events")  # something went badly wrong
     conn.commit()
     conn.close()
     result = mlpath("backup", "--json")

@@ -105,6 +105,7 @@ def test_builtin_template_becomes_a_committed_repo(
     listed = data(mlpath("projects", "--json"), "projects")
     assert list(listed[0]) == [
         "name", "template", "path", "exists", "commits", "last_commit", "topics", "created_at",
+        "host", "here",
     ]  # fmt: skip
     assert (listed[0]["name"], listed[0]["exists"], listed[0]["commits"]) == ("demo", True, 1)
     assert "machine-learning/linear-regression" in listed[0]["topics"]

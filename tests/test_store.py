@@ -11,8 +11,20 @@ import pytest
 
 from mlpath import store as store_mod
 from mlpath.errors import StoreBusyError, StoreError
-from mlpath.store import Store
+from mlpath.store import Store, db, migrations
+from mlpath.store import topics as topic_store
+from mlpath.store.events import Event, new_id
 from tests.conftest import Result
+
+
+def _mark(store: Store, topic: str, state: str, note: str | None = None) -> Event:
+    """A topic change recorded as a command records it."""
+    with store.change(f"{state} {topic}") as change:
+        return change.record("topic", topic, {"state": state, "note": note}, "2026-01-01")
+
+
+def _state(store: Store) -> dict[str, str]:
+    return {topic: state for topic, (state, _, _) in topic_store.states(store).items()}
 
 
 def test_fresh_store_is_created_with_wal_and_current_schema(isolated_home: Path) -> None:
@@ -27,7 +39,7 @@ def test_fresh_store_is_created_with_wal_and_current_schema(isolated_home: Path)
 def test_read_only_use_creates_nothing(isolated_home: Path, mlpath: Callable[..., Result]) -> None:
     with Store.open() as store:
         assert store.path is None
-        assert store.latest_states() == {}
+        assert topic_store.states(store) == {}
     for command in (["status"], ["next"], ["show", "python-basics"], ["roadmap", "list"]):
         assert mlpath(*command).exit_code == 0
     assert not (isolated_home / "mlpath.db").exists()
@@ -35,34 +47,44 @@ def test_read_only_use_creates_nothing(isolated_home: Path, mlpath: Callable[...
 
 def test_events_are_appended_and_latest_wins(isolated_home: Path) -> None:
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "started", None)], "2026-01-01T10:00:00Z")
-        store.append_events(
-            [("a/x", "done", "yay"), ("a/y", "skipped", None)], "2026-01-02T10:00:00Z"
-        )
-        store.append_events([("a/y", "reset", None)], "2026-01-03T10:00:00Z")
-        assert store.latest_states() == {"a/x": ("done", "2026-01-02T10:00:00Z")}
-        assert [e.state for e in store.history("a/x")] == ["started", "done"]
-        assert store.history("a/x")[1].note == "yay"
+        _mark(store, "a/x", "started")
+        _mark(store, "a/x", "done", "yay")
+        _mark(store, "a/y", "skipped")
+        _mark(store, "a/y", "reset")
+        assert _state(store) == {"a/x": "done"}
+        assert [e.state for e in topic_store.history(store, "a/x")] == ["started", "done"]
+        assert topic_store.history(store, "a/x")[1].note == "yay"
+
+
+def test_the_schema_version_is_the_number_of_migrations() -> None:
+    assert len(migrations.MIGRATIONS) == db.SCHEMA_VERSION
+
+
+def _with_migration(
+    monkeypatch: pytest.MonkeyPatch, step: Callable[[sqlite3.Connection], None]
+) -> None:
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, step])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
 
 
 def _add_test_migration(monkeypatch: pytest.MonkeyPatch) -> None:
     def m_extra(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE topic_events ADD COLUMN source TEXT DEFAULT 'cli'")
+        conn.execute("ALTER TABLE events ADD COLUMN source TEXT DEFAULT 'cli'")
 
-    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m_extra])
+    _with_migration(monkeypatch, m_extra)
 
 
 def test_older_store_is_backed_up_then_migrated(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "done", "kept")], "2026-01-01T10:00:00Z")
+        _mark(store, "a/x", "done", "kept")
     old_version = store_mod.schema_version()
     _add_test_migration(monkeypatch)
 
     with Store.open(create=True) as store:
         assert store.version() == old_version + 1
-        assert store.query("SELECT topic, note, source FROM topic_events") == [
+        assert store.query("SELECT target, json_extract(data, '$.note'), source FROM events") == [
             ("a/x", "kept", "cli")
         ]
     backups = sorted(isolated_home.glob(f"mlpath.db.v{old_version}-*.bak"))
@@ -70,7 +92,9 @@ def test_older_store_is_backed_up_then_migrated(
     copy = sqlite3.connect(backups[0])
     try:
         assert copy.execute("PRAGMA user_version").fetchone()[0] == old_version
-        assert copy.execute("SELECT note FROM topic_events").fetchall() == [("kept",)]
+        assert copy.execute("SELECT json_extract(data, '$.note') FROM events").fetchall() == [
+            ("kept",)
+        ]
     finally:
         copy.close()
 
@@ -79,14 +103,14 @@ def test_failing_migration_changes_nothing(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+        _mark(store, "a/x", "done")
     old_version = store_mod.schema_version()
 
     def m_broken(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE half (x)")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS, m_broken])
+    _with_migration(monkeypatch, m_broken)
     with pytest.raises(RuntimeError):
         Store.open(create=True)
     monkeypatch.undo()
@@ -148,17 +172,17 @@ def test_write_lock_held_too_long_reports_busy(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store.open(create=True).close()
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
     holder = sqlite3.connect(isolated_home / "mlpath.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         with Store.open(create=True) as store, pytest.raises(StoreBusyError, match="store is busy"):
-            store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+            _mark(store, "a/x", "done")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     with Store.open() as store:
-        assert store.latest_states() == {}
+        assert topic_store.states(store) == {}
 
 
 def test_unwritable_home_names_folder_and_variable(
@@ -173,57 +197,43 @@ def test_unwritable_home_names_folder_and_variable(
     assert "set MLPATH_HOME to a folder you can write to" in result.stderr
 
 
-def _insert_as_import(store: Store, topic: str, state: str, at: str) -> None:
-    """An event as an import adds it: with the time it was recorded at, whatever that is."""
-    with store.write() as conn:
-        conn.execute(
-            "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, NULL)",
-            (topic, state, at),
-        )
+def _arrive(store: Store, topic: str, state: str, hlc: int) -> None:
+    """A change made elsewhere (another machine, an import), with its own place in the order."""
+    event = Event(new_id(0), "elsewhere", hlc, "2026-01-01T00:00:00Z", "topic", topic,
+                  "2026-01-01", {"state": state, "note": None})  # fmt: skip
+    with store.change("import") as change:
+        change.add([event])
 
 
-def test_current_state_is_the_latest_event_in_time(isolated_home: Path) -> None:
+def test_the_state_is_the_latest_change_in_the_order_of_all_changes(isolated_home: Path) -> None:
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "done", None)], "2026-03-01T10:00:00Z")
-        # An older history arriving later (an import) does not override the newer change.
-        _insert_as_import(store, "a/x", "started", "2025-01-01T10:00:00Z")
-        store.append_events([("a/y", "started", None)], "2026-01-01T10:00:00Z")
-        _insert_as_import(store, "a/y", "skipped", "2026-01-01T10:00:00Z")  # same second
-        assert store.latest_states() == {
-            "a/x": ("done", "2026-03-01T10:00:00Z"),
-            "a/y": ("skipped", "2026-01-01T10:00:00Z"),
-        }
+        done = _mark(store, "a/x", "done")
+        # A change made before it elsewhere, arriving later (a sync, an import), does not
+        # override it; one made after it does.
+        _arrive(store, "a/x", "started", done.hlc - 1)
+        assert _state(store) == {"a/x": "done"}
+        _arrive(store, "a/x", "skipped", done.hlc + 1)
+        assert _state(store) == {"a/x": "skipped"}
 
 
 def test_a_change_made_now_wins_over_one_stamped_in_the_future(
     isolated_home: Path, mlpath: Callable[..., Result]
 ) -> None:
     assert mlpath("done", "python-basics").exit_code == 0
-    with Store.open(create=True) as store:  # a clock that was wrong, or an import from 2999
-        _insert_as_import(store, "foundations/python-basics", "done", "2999-01-01T00:00:00Z")
+    year_2999 = 32_503_680_000 * 1_000_000  # a machine whose clock was wrong, an import
+    with Store.open(create=True) as store:
+        _arrive(store, "foundations/python-basics", "done", year_2999)
     result = mlpath("reset", "python-basics", "--json")
     assert result.exit_code == 0
     change = json.loads(result.stdout)["data"]["changed"][0]
     assert (change["before"], change["after"]) == ("done", "not-started")
     assert change["topic"]["state"] == "not-started"
     with Store.open() as store:
-        assert "foundations/python-basics" not in store.latest_states()
+        assert "foundations/python-basics" not in topic_store.states(store)
+        history = topic_store.history(store, "foundations/python-basics")
+        assert history[-1].state == "reset"
     shown = json.loads(mlpath("show", "python-basics", "--json").stdout)["data"]
     assert shown["state"] == "not-started"
-
-
-def test_topic_state_is_built_from_history_when_migrating(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    migrations = store_mod.MIGRATIONS
-    monkeypatch.setattr(store_mod, "MIGRATIONS", migrations[:3])  # a store from before it
-    with Store.open(create=True) as store:
-        _insert_as_import(store, "a/x", "done", "2026-03-01T10:00:00Z")
-        _insert_as_import(store, "a/x", "started", "2025-01-01T10:00:00Z")
-        _insert_as_import(store, "a/z", "reset", "2025-01-01T10:00:00Z")
-    monkeypatch.setattr(store_mod, "MIGRATIONS", migrations)
-    with Store.open(create=True) as store:
-        assert store.latest_states() == {"a/x": ("done", "2026-03-01T10:00:00Z")}
 
 
 def _store_with_entries(mlpath: Callable[..., Result], count: int = 30) -> None:
@@ -350,7 +360,7 @@ def test_a_failed_backup_before_a_migration_leaves_no_bak_and_changes_nothing(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Store.open(create=True) as store:
-        store.append_events([("a/x", "done", None)], "2026-01-01T10:00:00Z")
+        _mark(store, "a/x", "done")
     before = (isolated_home / "mlpath.db").read_bytes()
     _add_test_migration(monkeypatch)
 
@@ -359,7 +369,7 @@ def test_a_failed_backup_before_a_migration_leaves_no_bak_and_changes_nothing(
         target.commit()
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store_mod, "copy_to", _copy_with(broken_backup))
+    monkeypatch.setattr(db, "copy_to", _copy_with(broken_backup))
     with pytest.raises(StoreError, match="mlpath upgrades only after a backup, which failed"):
         Store.open(create=True)
     assert not list(isolated_home.glob("*.bak")), "a half-written backup was left"
@@ -369,7 +379,7 @@ def test_a_failed_backup_before_a_migration_leaves_no_bak_and_changes_nothing(
 
 def _copy_with(backup: Callable[..., None]) -> Callable[[sqlite3.Connection, Path], int]:
     """store.copy_to, with SQLite's backup step replaced."""
-    real = store_mod.copy_to
+    real = db.copy_to
 
     def copy(conn: sqlite3.Connection, final: Path) -> int:
         class Source:

@@ -902,8 +902,9 @@ def test_json_and_export_keep_the_text_exactly(hostile_journal: Sandbox) -> None
     exported = invoke(["export"])
     assert exported.code == 0, summary(exported)
     document = json.loads(exported.stdout)
-    assert {ENTRY_TEXT, ENTRY_TEXT_2, NOTE_TEXT} <= {e["text"] for e in document["entries"]}
-    assert DONE_NOTE in [e["note"] for e in document["events"]]
+    entry_texts = {e["data"]["text"] for e in document["events"] if e["kind"] == "entry"}
+    assert {ENTRY_TEXT, ENTRY_TEXT_2, NOTE_TEXT} <= entry_texts
+    assert DONE_NOTE in [e["data"].get("note") for e in document["events"]]
 
 
 @pytest.mark.parametrize("args", [["journal", "--json"], ["show", "sql", "--json"], ["export"]])

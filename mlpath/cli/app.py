@@ -155,6 +155,7 @@ MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "journal": [("app", None, None), ("journal_app", "journal", "Journal")],
     "data": [("app", None, None), ("config_app", "config", "Your data")],
     "maintenance": [("app", None, None)],
+    "history": [("app", None, None)],
 }
 # Which module provides each top-level command, so that a run imports only that module
 # (a test keeps this in step with the modules).
@@ -165,6 +166,7 @@ COMMANDS = {
     **dict.fromkeys(("log", "note", "journal", "review"), "journal"),
     **dict.fromkeys(("export", "import", "config"), "data"),
     **dict.fromkeys(("backup", "doctor"), "maintenance"),
+    **dict.fromkeys(("undo", "redo"), "history"),
 }
 
 

@@ -88,6 +88,20 @@ def config(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     emit("config", result, as_json, render_config)
 
 
+@config_app.command("unset")
+def unset(
+    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Go back to a setting's default."""
+    from mlpath.config import unset_value
+    from mlpath.render.data import render_setting
+
+    with Store.open(create=True) as store:
+        result = unset_value(store, key)
+    emit("config unset", result, as_json, render_setting)
+
+
 @config_app.command("set")
 def set_(
     key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],

@@ -17,6 +17,15 @@ app = typer.Typer()
 NoteOpt = Annotated[
     str | None, typer.Option("--note", metavar="TEXT", help="A note to keep with the change.")
 ]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        metavar="DATE",
+        help="The day it happened (default today): YYYY-MM-DD, yesterday, 'N days ago', "
+        "'monday' or 'last monday'.",
+    ),
+]
 
 
 @app.command(rich_help_panel="Progress")
@@ -41,35 +50,45 @@ def next_(
     emit("next", result, as_json, text.render_next)
 
 
-def _mark(action: str, topics: list[str], note: str | None, as_json: bool) -> None:
+def _mark(
+    action: str, topics: list[str], note: str | None, date: str | None, as_json: bool
+) -> None:
     catalog = load_catalog()
     with Store.open(create=True) as store:
-        result = progress.mark(catalog, store, topics, action, note)
+        result = progress.mark(catalog, store, topics, action, note, date)
     emit(action, result, as_json, text.render_mark)
 
 
 @app.command(rich_help_panel="Progress")
-def start(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+def start(
+    topics: TopicsArg, note: NoteOpt = None, date: DateOpt = None, as_json: JsonOpt = False
+) -> None:
     """Mark topics as in progress."""
-    _mark("start", topics, note, as_json)
+    _mark("start", topics, note, date, as_json)
 
 
 @app.command(rich_help_panel="Progress")
-def done(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+def done(
+    topics: TopicsArg, note: NoteOpt = None, date: DateOpt = None, as_json: JsonOpt = False
+) -> None:
     """Mark topics as done (allowed before their prerequisites, with a warning)."""
-    _mark("done", topics, note, as_json)
+    _mark("done", topics, note, date, as_json)
 
 
 @app.command(rich_help_panel="Progress")
-def skip(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+def skip(
+    topics: TopicsArg, note: NoteOpt = None, date: DateOpt = None, as_json: JsonOpt = False
+) -> None:
     """Mark topics as skipped: you know them already, or they are not for you."""
-    _mark("skip", topics, note, as_json)
+    _mark("skip", topics, note, date, as_json)
 
 
 @app.command(rich_help_panel="Progress")
-def reset(topics: TopicsArg, note: NoteOpt = None, as_json: JsonOpt = False) -> None:
+def reset(
+    topics: TopicsArg, note: NoteOpt = None, date: DateOpt = None, as_json: JsonOpt = False
+) -> None:
     """Mark topics as not started again (their history is kept)."""
-    _mark("reset", topics, note, as_json)
+    _mark("reset", topics, note, date, as_json)
 
 
 @app.command(rich_help_panel="Progress")

@@ -8,7 +8,7 @@ from mlpath.render.output import Out, Segment, join, plural
 
 _NAMES = {
     "settings": ("setting", "settings"),
-    "events": ("progress event", "progress events"),
+    "events": ("topic change", "topic changes"),
     "entries": ("journal entry", "journal entries"),
     "breaks": ("break week", "break weeks"),
     "projects": ("project", "projects"),
@@ -25,7 +25,8 @@ def render_exported(result: ExportResult, out: Out) -> None:
 
 
 def render_imported(result: ImportResult, out: Out) -> None:
-    out.line(("Imported ", "bold"), f"{result.file} ({result.format}): ", _counted(result.added))
+    source = f"mlpath export v{result.version}" if result.format == "mlpath" else "jrnl"
+    out.line(("Imported ", "bold"), f"{result.file} ({source}): ", _counted(result.added))
     if any(result.unchanged.values()):
         out.line((f"Already in your store: {_counted(result.unchanged)}", "grey50"))
 

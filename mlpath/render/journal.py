@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from mlpath import dates
-from mlpath.journal import BreakResult, Entry, JournalResult, Logged
+from mlpath.journal import (
+    BreakResult,
+    Edited,
+    Entry,
+    EntryDetail,
+    Hidden,
+    JournalResult,
+    Logged,
+)
 from mlpath.render import activity
-from mlpath.render.output import Out, Segment, hours, join
+from mlpath.render.output import Out, Segment, hours, join, local_time, plural
 
 
 def week_span(week: str, start: dt.date) -> str:
     return f"{week} · {start:%a %d %b} – {start + dt.timedelta(days=6):%a %d %b %Y}"
 
 
-def entry(out: Out, item: Entry, indent: str = "  ") -> None:
-    """One entry: a heading line (day, hours, tags, topics), then its text, indented."""
-    head: list[Segment] = [indent, (f"{dt.date.fromisoformat(item.day):%a %d %b}", "bold")]
+def entry(out: Out, item: Entry, indent: str = "  ", short: str | None = None) -> None:
+    """One entry: a heading line (day, id, hours, tags, topics), then its text, indented."""
+    head: list[Segment] = [
+        indent,
+        (f"{dt.date.fromisoformat(item.day):%a %d %b}", "bold"),
+        (f"  {short or item.id[:7]}", "yellow"),
+    ]
     if item.hours:
         head.append(f"  {hours(item.hours)}")
     if item.kind == "note":
@@ -42,7 +55,13 @@ def render_logged(result: Logged, out: Out) -> None:
 
 def render_journal(result: JournalResult, out: Out) -> None:
     if not result.weeks:
-        out.line('No entries. Write one with `mlpath log "what you did" --hours 1`.')
+        if result.filters and result.entries:
+            out.line(
+                f"No entries match {' '.join(result.filters)}; "
+                f"{plural(result.entries, 'entry', 'entries')} in all."
+            )
+        else:
+            out.line('No entries. Write one with `mlpath log "what you did" --hours 1`.')
         return
     for i, week in enumerate(result.weeks):
         if i:
@@ -53,7 +72,7 @@ def render_journal(result: JournalResult, out: Out) -> None:
             (" · planned break" if week.on_break else "", "grey50"),
         )
         for item in week.entries:
-            entry(out, item)
+            entry(out, item, short=result.ids.get(item.id))
     if result.shown < result.total:
         out.blank()
         out.line((f"{result.shown} of {result.total} entries; see more with -n", "grey50"))
@@ -69,3 +88,56 @@ def render_break(result: BreakResult, out: Out) -> None:
     else:
         state = "is no longer" if result.changed else "was not"
         out.line((result.week, "bold"), f" {state} a planned break.")
+
+
+def render_entry(result: EntryDetail, out: Out) -> None:
+    if result.deleted:
+        out.line(
+            ("Deleted", "bold red"),
+            f" (bring it back with `mlpath journal restore {result.short}`)",
+        )
+    entry(out, result.entry, indent="", short=result.short)
+    if not result.history:
+        return
+    out.blank()
+    out.line(("History", "bold"))
+    for version in result.history:
+        out.line("  ", (local_time(version.at), "grey50"), f"  {version.what}")
+        if version.entry is not None:
+            entry(out, version.entry, indent="    ", short=result.short)
+
+
+def render_edited(result: Edited, out: Out) -> None:
+    if not result.changed:
+        out.line(f"Entry {result.short} is unchanged; nothing to save.")
+        return
+    out.line(("Edited ", "bold green"), f"entry {result.short}: ", join(result.changed))
+    entry(out, result.entry, short=result.short)
+
+
+def render_hidden(result: Hidden, out: Out) -> None:
+    done = "Deleted" if result.action == "delete" else "Restored"
+    was = "already deleted" if result.action == "delete" else "not deleted"
+    for item in result.changed:
+        short = result.ids[item.id]
+        out.line((f"{done} ", "bold"), f"entry {short} of {item.day}: ", _gist(item.text))
+    for item in result.unchanged:
+        out.line(f"Entry {result.ids[item.id]} was {was}; nothing to change.")
+    if result.changed and result.action == "delete":
+        out.line(("Bring one back with `mlpath journal restore ID` (or `mlpath undo`).", "grey50"))
+
+
+def confirm_delete(found: list[Entry]) -> bool:
+    """Ask on the terminal before deleting entries."""
+    import typer
+
+    err = Out(sys.stderr)
+    for item in found:
+        err.line(f"  {item.id[:7]}  {item.day}  ", _gist(item.text))
+    return bool(typer.confirm(f"Delete {plural(len(found), 'entry', 'entries')}?", default=False,
+                              err=True))  # fmt: skip
+
+
+def _gist(text: str) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= 60 else first[:59] + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
 from mlpath.render import activity
-from mlpath.render.output import Out, Segment, hours, local_date, local_time, plural, warn
+from mlpath.render.output import Out, Segment, hours, local_date, plural, warn
 
 STATE_STYLE = {
     "not-started": ("not started", "grey50"),
@@ -24,7 +24,7 @@ def state(value: str) -> Segment:
 def _topic_rows(rows: list[TopicRow], extra: str) -> list[list[Segment]]:
     table: list[list[Segment]] = []
     for row in rows:
-        last = f"since {local_date(row.since)}" if extra == "since" else hours(row.hours)
+        last = f"since {row.day or local_date(row.since)}" if extra == "since" else hours(row.hours)
         table.append([(row.id, "bold"), row.title, (last, "grey50")])
     return table
 
@@ -131,7 +131,7 @@ def render_show(detail: TopicDetail, out: Out) -> None:
     out.line(
         f"{detail.roadmap_title} › {detail.stage_title} · {hours(detail.hours)} · ",
         state(detail.state),
-        (f" since {local_date(detail.since)}" if detail.since else "", "grey50"),
+        (f" since {detail.day or local_date(detail.since)}" if detail.since else "", "grey50"),
     )
     out.blank()
     out.line(detail.summary)
@@ -157,9 +157,12 @@ def render_show(detail: TopicDetail, out: Out) -> None:
     out.line(("History", "bold"))
     if not detail.history:
         out.line(("  nothing recorded yet", "grey50"))
-    rows: list[list[Segment]] = [
-        [(local_time(e.at), "grey50"), state(e.state), e.note or ""] for e in detail.history
-    ]
+    rows: list[list[Segment]] = []
+    for e in detail.history:
+        recorded = local_date(e.at)
+        when = e.day or recorded
+        later = f"(recorded {recorded})" if e.day and e.day != recorded else ""
+        rows.append([(when, "grey50"), state(e.state), e.note or "", (later, "grey50")])
     out.table(rows)
     if detail.notes:
         from mlpath.render.journal import entry  # kept off the import path of status

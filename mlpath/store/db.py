@@ -1,4 +1,5 @@
-"""The learner's data: one SQLite file, append-only history, ordered migrations.
+"""The store's file: opening it, knowing it is mlpath's, transactions, copies, and what
+SQLite's errors mean for the learner.
 
 - WAL mode, a busy timeout, and ``BEGIN IMMEDIATE`` for every write, so two terminals never
   see "database is locked" on a read-then-write.
@@ -22,155 +23,27 @@ import datetime as dt
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mlpath import paths
 from mlpath.dates import utc_stamp
 from mlpath.errors import StoreBusyError, StoreError
 
+if TYPE_CHECKING:
+    from mlpath.store.changes import Change
+
 BUSY_TIMEOUT_MS = 5000
-STATES = ("started", "done", "skipped", "reset")
 APPLICATION_ID = 0x6D6C7074  # "mlpt" in the header's application-id field
+# The schema this mlpath writes: the number of migrations in mlpath.store.migrations (a test
+# keeps the two equal). Written here so that opening a current store imports no migration.
+SCHEMA_VERSION = 6
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _m1_initial(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        """
-        CREATE TABLE topic_events (
-            id    INTEGER PRIMARY KEY,
-            topic TEXT NOT NULL,
-            state TEXT NOT NULL CHECK (state IN ('started', 'done', 'skipped', 'reset')),
-            at    TEXT NOT NULL,
-            note  TEXT
-        )
-        """
-    )
-    conn.execute("CREATE INDEX topic_events_by_topic ON topic_events (topic, id)")
-    conn.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-
-def _m2_projects(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        """
-        CREATE TABLE projects (
-            id         INTEGER PRIMARY KEY,
-            name       TEXT NOT NULL,
-            template   TEXT NOT NULL,
-            path       TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            topics     TEXT NOT NULL DEFAULT '[]'  -- JSON list of full topic ids
-        )
-        """
-    )
-
-
-def _m3_journal(conn: sqlite3.Connection) -> None:
-    # `day` is the learner's local calendar day the entry is about and `week` its ISO week,
-    # both fixed when written, so a later change of time zone never moves an entry to
-    # another week. `uid` makes an entry the same entry in every export and import.
-    conn.execute(
-        """
-        CREATE TABLE journal_entries (
-            id    INTEGER PRIMARY KEY,
-            uid   TEXT NOT NULL UNIQUE,
-            kind  TEXT NOT NULL CHECK (kind IN ('log', 'note')),
-            at    TEXT NOT NULL,  -- UTC instant it was written
-            day   TEXT NOT NULL,  -- YYYY-MM-DD
-            week  TEXT NOT NULL,  -- YYYY-Www
-            hours REAL CHECK (hours IS NULL OR (hours > 0 AND hours <= 24)),
-            text  TEXT NOT NULL
-        )
-        """
-    )
-    # (week, hours) covers the weekly sums behind status, review, streaks and pace.
-    conn.execute("CREATE INDEX journal_by_week ON journal_entries (week, hours)")
-    conn.execute("CREATE INDEX journal_by_day ON journal_entries (day, at)")
-    conn.execute(
-        """
-        CREATE TABLE journal_tags (
-            entry INTEGER NOT NULL REFERENCES journal_entries (id),
-            tag   TEXT NOT NULL,  -- without the '#', case-folded
-            PRIMARY KEY (entry, tag)
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute("CREATE INDEX journal_tags_by_tag ON journal_tags (tag, entry)")
-    conn.execute(
-        """
-        CREATE TABLE journal_topics (
-            entry INTEGER NOT NULL REFERENCES journal_entries (id),
-            topic TEXT NOT NULL,  -- full topic id
-            PRIMARY KEY (entry, topic)
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute("CREATE INDEX journal_topics_by_topic ON journal_topics (topic, entry)")
-    conn.execute("CREATE TABLE break_weeks (week TEXT PRIMARY KEY) WITHOUT ROWID")
-    # The weekly review reads the topic changes made inside one week.
-    conn.execute("CREATE INDEX topic_events_by_at ON topic_events (at)")
-
-
-def _m4_topic_state(conn: sqlite3.Connection) -> None:
-    # Each topic's current state, kept by a trigger in the same transaction as the event that
-    # changes it, so status reads one row per topic however long the history grows. It is
-    # derived data: the events stay the record. "Latest" means latest in time, then in order
-    # of recording, so importing an older history never overrides a newer local change.
-    conn.execute(
-        """
-        CREATE TABLE topic_state (
-            topic TEXT PRIMARY KEY,
-            event INTEGER NOT NULL,  -- id of the event that set it
-            state TEXT NOT NULL,
-            at    TEXT NOT NULL
-        ) WITHOUT ROWID
-        """
-    )
-    conn.execute(
-        """
-        CREATE TRIGGER topic_state_follows_events AFTER INSERT ON topic_events
-        BEGIN
-            INSERT INTO topic_state (topic, event, state, at)
-            VALUES (NEW.topic, NEW.id, NEW.state, NEW.at)
-            ON CONFLICT (topic) DO UPDATE
-                SET event = excluded.event, state = excluded.state, at = excluded.at
-                WHERE (excluded.at, excluded.event) > (topic_state.at, topic_state.event);
-        END
-        """
-    )
-    conn.execute(
-        """
-        INSERT INTO topic_state (topic, event, state, at)
-        SELECT topic, id, state, at FROM (
-            SELECT topic, id, state, at,
-                   row_number() OVER (PARTITION BY topic ORDER BY at DESC, id DESC) AS rank
-            FROM topic_events
-        ) WHERE rank = 1
-        """
-    )
-
-
-def _m5_application_id(conn: sqlite3.Connection) -> None:
-    # From here on a store names itself in its header, so that mlpath can tell its own files
-    # from any other SQLite file before it writes a byte.
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-
-
-Migration = Callable[[sqlite3.Connection], None]
-
-# Append only: a released migration is never edited, reordered or removed.
-MIGRATIONS: list[Migration] = [
-    _m1_initial,
-    _m2_projects,
-    _m3_journal,
-    _m4_topic_state,
-    _m5_application_id,
-]
 # The tables of each schema from before stores carried the application id: how such a store
 # is told from another program's SQLite file.
-_LEGACY_TABLES = {
+LEGACY_TABLES = {
     1: {"topic_events", "settings"},
     2: {"topic_events", "settings", "projects"},
     3: {"topic_events", "settings", "projects", "journal_entries", "journal_tags",
@@ -181,27 +54,11 @@ _LEGACY_TABLES = {
 
 
 def schema_version() -> int:
-    return len(MIGRATIONS)
-
-
-class TopicEvent(NamedTuple):
-    id: int
-    topic: str
-    state: str
-    at: str
-    note: str | None
+    return SCHEMA_VERSION
 
 
 def utc_now() -> str:
     return utc_stamp(dt.datetime.now(dt.UTC))
-
-
-def _after(now: str, latest: str | None) -> str:
-    """``now``, or a second after ``latest`` when that is not earlier (stamps are UTC, whole
-    seconds, in one format, so they compare as text)."""
-    if latest is None or latest < now:
-        return now
-    return utc_stamp(dt.datetime.fromisoformat(latest) + dt.timedelta(seconds=1))
 
 
 class Store:
@@ -309,7 +166,11 @@ class Store:
             raise StoreError(_newer_message(self.label, version))
         if version == target:
             return
+        from mlpath.store.migrations import MIGRATIONS
+
         if existed and version > 0:
+            assert self.path is not None
+            remove_stale_temp_files(self.path.parent)  # copies a killed upgrade left
             self._backup_before_migration(version)
         for step in range(version, target):
             with self.write():
@@ -359,57 +220,13 @@ class Store:
         with _translated(self.path):
             return self.conn.execute(sql, params).fetchall()
 
-    # ----------------------------------------------------------------------- topic events
+    def change(self, command: str) -> contextlib.AbstractContextManager[Change]:
+        """One change the learner makes (a whole command): its events are recorded in one
+        write transaction, and it is what ``mlpath undo`` reverses. ``command`` says what
+        it was, as ``undo --list`` shows it."""
+        from mlpath.store.changes import Change
 
-    def latest_states(self) -> dict[str, tuple[str, str]]:
-        """Each topic's current state and since when: its latest event (reset = not started)."""
-        rows = self.query("SELECT topic, state, at FROM topic_state WHERE state != 'reset'")
-        return {topic: (state, at) for topic, state, at in rows}
-
-    def history(self, topic: str) -> list[TopicEvent]:
-        rows = self.query(
-            "SELECT id, topic, state, at, note FROM topic_events WHERE topic = ? ORDER BY id",
-            (topic,),
-        )
-        return [TopicEvent(*row) for row in rows]
-
-    def append_events(self, events: Sequence[tuple[str, str, str | None]], at: str) -> None:
-        """Record (topic, state, note) events, all or none.
-
-        A topic's state is its latest event in time, so a new change must be later than every
-        change the topic already has, even one stamped in the future (by a clock that was
-        wrong, or an import): it is then stamped a second after that one, and the change the
-        learner just made is the one that counts.
-        """
-        with self.write() as conn:
-            latest = dict(
-                conn.execute(
-                    f"SELECT topic, at FROM topic_state WHERE topic IN "
-                    f"({', '.join('?' for _ in events)})",
-                    [topic for topic, _, _ in events],
-                ).fetchall()
-            )
-            conn.executemany(
-                "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)",
-                [
-                    (topic, state, _after(at, latest.get(topic)), note)
-                    for topic, state, note in events
-                ],
-            )
-
-    # --------------------------------------------------------------------------- settings
-
-    def get_setting(self, key: str) -> str | None:
-        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
-
-    def set_setting(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        return Change.begin(self, command)
 
 
 def _create(path: Path) -> None:
@@ -480,7 +297,7 @@ def _identity_problem(conn: sqlite3.Connection) -> str | None:
     if app_id == APPLICATION_ID:
         return None
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if app_id == 0 and _LEGACY_TABLES.get(version) == tables:
+    if app_id == 0 and LEGACY_TABLES.get(version) == tables:
         return None
     return "it does not hold mlpath's tables"
 
@@ -612,18 +429,62 @@ def copy_to(conn: sqlite3.Connection, final: Path) -> int:
             tmp.unlink()
 
 
-# The learner's own records: what a copy must not lose.
-CONTENT_TABLES = ("topic_events", "journal_entries", "break_weeks", "projects", "settings")
+# The learner's own records, what a copy must not lose: the events, or in a store from before
+# them (schema 5 and older), the rows of these tables.
+LEGACY_CONTENT = ("topic_events", "journal_entries", "break_weeks", "projects", "settings")
 
 
 def count_records(conn: sqlite3.Connection) -> int:
-    """How many of the learner's records a database holds (rows of the content tables)."""
+    """How many of the learner's records a database holds."""
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = ("events",) if "events" in present else LEGACY_CONTENT
     return sum(
         conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # table names are constants
-        for table in CONTENT_TABLES
+        for table in tables
         if table in present
     )
+
+
+STALE_SECONDS = 3600  # a temp file this old belongs to no mlpath still running
+
+
+def stale_temp_files(folder: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Temp files mlpath left in ``folder`` when it was killed mid-write, older than
+    ``older_than`` seconds (younger ones may belong to an mlpath running now)."""
+    cutoff = time.time() - older_than
+    found = []
+    for pattern in (".*.tmp", ".mlpath.db.*.new"):
+        for path in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    found.append(path)
+    return sorted(found)
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    for path in stale_temp_files(folder):
+        path.unlink(missing_ok=True)
+
+
+class Facts(NamedTuple):
+    integrity: str  # "ok", or what SQLite's integrity check found
+    version: int
+    journal_mode: str
+    records: int
+
+
+def facts(path: Path) -> Facts:
+    """What ``mlpath doctor`` says of a store, read without changing it (sqlite3.Error when
+    it cannot be read)."""
+    conn = connect_read_only(path)
+    try:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        records = count_records(conn) if integrity == "ok" else 0
+        return Facts(integrity, version, mode, records)
+    finally:
+        conn.close()
 
 
 def verify(path: Path) -> tuple[str | None, int]:

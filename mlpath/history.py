@@ -1,0 +1,203 @@
+"""`mlpath undo` and `mlpath redo`: reversing the learner's own recent changes by recording
+new events, never by removing any.
+
+The undo history is rebuilt from this store's changes, oldest first, as an editor's is: a
+change goes on the undo stack; undoing it moves it to the redo stack; a new change empties
+the redo stack. Undoing a change gives each register it touched the value it had just before
+the change. Everything this store did after the change on the top of the undo stack has been
+undone already (that is what makes it the top), so a register is left as it is only when an
+event from another machine came after the change in it; the result says so.
+"""
+
+from typing import Any, NamedTuple
+
+from mlpath.errors import MlpathError
+from mlpath.store import Store
+from mlpath.store import changes as change_store
+from mlpath.store import events as event_store
+from mlpath.store.changes import ChangeRecord
+from mlpath.store.events import Event
+
+
+class Item(NamedTuple):
+    kind: str
+    target: str
+    description: str
+
+
+class UndoResult(NamedTuple):
+    action: str  # undo | redo
+    change: ChangeRecord  # the change undone (or redone)
+    reversed: list[Item]
+    skipped: list[Item]  # changed again since: left as they are
+
+
+class ChangeRow(NamedTuple):
+    id: str
+    at: str  # UTC instant it was recorded
+    command: str
+    action: str  # do | undo | redo
+    undone: bool  # a change undone (and not redone)
+    events: int
+
+
+class ChangesResult(NamedTuple):
+    changes: list[ChangeRow]  # newest first
+    undo: str | None  # what `mlpath undo` would undo
+    redo: str | None  # what `mlpath redo` would redo
+
+
+def cancelled(pairs: list[tuple[str, str | None]]) -> set[str]:
+    """Of events given as (id, the event it undoes or None), the ids whose effect an undo
+    took back for good. An undo can itself be undone (a redo undoes the undo, and so on), so
+    an event is cancelled when an event undoing it is not cancelled itself."""
+    undoers: dict[str, list[str]] = {}
+    for event, undoes in pairs:
+        if undoes:
+            undoers.setdefault(undoes, []).append(event)
+    known: dict[str, bool] = {}
+
+    def is_cancelled(event: str) -> bool:
+        if event not in known:
+            known[event] = False  # a cycle cannot happen: an undo comes after what it undoes
+            known[event] = any(not is_cancelled(u) for u in undoers.get(event, ()))
+        return known[event]
+
+    return {event for event, _ in pairs if is_cancelled(event)}
+
+
+# A register's value before anything was recorded in it.
+_EMPTY: dict[str, dict[str, Any]] = {
+    "topic": {"state": "reset", "note": None},
+    "entry.hidden": {"hidden": False},
+    "setting": {"value": None},
+    "break": {"on": False},
+    "follow": {"on": None},
+}
+
+
+def _stacks(store: Store) -> tuple[list[str], list[str], dict[str, ChangeRecord]]:
+    every = change_store.every(store)
+    undo: list[str] = []
+    redo: list[str] = []
+    for change in every:
+        if change.action == "do":
+            undo.append(change.id)
+            redo.clear()
+        elif change.action == "undo" and change.target in undo:
+            undo.remove(change.target)
+            redo.append(change.target)
+        elif change.action == "redo" and change.target in redo:
+            redo.remove(change.target)
+            undo.append(change.target)
+    return undo, redo, {c.id: c for c in every}
+
+
+def undo(store: Store) -> UndoResult:
+    """Reverse the most recent change made on this store that is not undone yet."""
+    stack, _, known = _stacks(store)
+    if not stack:
+        raise MlpathError("nothing to undo: no change made on this store is left to reverse")
+    return _reverse(store, known[stack[-1]], "undo")
+
+
+def redo(store: Store) -> UndoResult:
+    """Make again the change the last undo reversed (unless a new change came since)."""
+    _, stack, known = _stacks(store)
+    if not stack:
+        raise MlpathError("nothing to redo: no undo since your last change")
+    return _reverse(store, known[stack[-1]], "redo")
+
+
+def history(store: Store, limit: int = 20) -> ChangesResult:
+    undo_stack, redo_stack, _ = _stacks(store)
+    undone = set(redo_stack)
+    do_changes = {c.id for c in change_store.every(store) if c.action == "do"}
+    undone |= do_changes - set(undo_stack)
+    rows = [
+        ChangeRow(c.id, c.recorded, c.command, c.action, c.id in undone, c.events)
+        for c in change_store.recent(store, limit)
+    ]
+    return ChangesResult(rows, undo_stack[-1] if undo_stack else None,
+                         redo_stack[-1] if redo_stack else None)  # fmt: skip
+
+
+def _reverse(store: Store, target: ChangeRecord, action: str) -> UndoResult:
+    """Record the events that give every register ``target`` changed its value from before
+    it. To redo is to reverse what the undo recorded."""
+    reversed_: list[Item] = []
+    skipped: list[Item] = []
+    with store.change(f"{action} {target.command}") as change:
+        change.action = action
+        change.target = target.id
+        source = target.id if action == "undo" else _undo_of(store, target.id)
+        for first, last in _registers(store, source):
+            if change_store.foreign_after(store, last.kind, last.target, last.hlc, last.id):
+                skipped.append(Item(last.kind, last.target, f"{_name(store, last)}: changed since"))
+                continue
+            kind, data = _previous(store, first, last)
+            new = change.record(kind, last.target, {**data, "undoes": last.id}, last.day)
+            reversed_.append(_described(store, last, new))
+    return UndoResult(action, target, reversed_, skipped)
+
+
+def _undo_of(store: Store, change: str) -> str:
+    """The undo change that reversed ``change`` last (what a redo reverses in turn)."""
+    undos = [c for c in change_store.every(store) if c.action == "undo" and c.target == change]
+    return undos[-1].id
+
+
+def _registers(store: Store, change: str) -> list[tuple[Event, Event]]:
+    """(first, last) event of each register a change touched, latest register first."""
+    events = event_store.by_ids(store.conn, change_store.events_of(store, change))
+    spans: dict[tuple[str, str], list[Event]] = {}
+    for event in events:
+        spans.setdefault((event.kind, event.target), []).append(event)
+    return sorted(((s[0], s[-1]) for s in spans.values()), key=lambda p: (p[1].hlc, p[1].id),
+                  reverse=True)  # fmt: skip
+
+
+def _previous(store: Store, first: Event, last: Event) -> tuple[str, dict[str, Any]]:
+    """The kind and value that undo records: the register's value before ``first``, or its
+    empty value. An entry that the change wrote is hidden again rather than emptied."""
+    before = event_store.before(store.conn, first)
+    if before is not None:
+        return first.kind, {k: v for k, v in before.data.items() if k != "undoes"}
+    if first.kind == "entry":
+        return "entry.hidden", {"hidden": True}
+    return first.kind, dict(_EMPTY[first.kind])
+
+
+def _name(store: Store, event: Event) -> str:
+    if event.kind in ("entry", "entry.hidden"):
+        from mlpath.store import entries
+
+        ref = entries.ref_of(event.target)
+        return f"entry {entries.short_ids(store, [ref])[ref]}"
+    if event.kind == "break":
+        return f"break week {event.target}"
+    return event.target
+
+
+def _described(store: Store, old: Event, new: Event) -> Item:
+    """What one reversal did, in words: e.g. "foundations/sql: done → not started"."""
+    name = _name(store, old)
+    if new.kind == "topic":
+        text = f"{name}: {_state(old.data['state'])} → {_state(new.data['state'])}"
+    elif new.kind == "entry.hidden":
+        text = f"{name}: {'deleted' if new.data['hidden'] else 'shown again'}"
+    elif new.kind == "entry":
+        text = f"{name}: back to its earlier text and details"
+    elif new.kind == "setting":
+        before, after = (v or "its default" for v in (old.data["value"], new.data["value"]))
+        text = f"{name}: {before} → {after}"
+    elif new.kind == "break":
+        text = f"{name}: {'a planned break' if new.data['on'] else 'no longer a break'}"
+    else:
+        chosen = {True: "followed", False: "not followed", None: "as by default"}
+        text = f"{name}: {chosen[new.data['on']]}"
+    return Item(new.kind, new.target, text)
+
+
+def _state(state: str) -> str:
+    return "not started" if state == "reset" else state
