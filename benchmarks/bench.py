@@ -333,6 +333,50 @@ def time_migration(work: Path, scale: int, env: dict[str, str]) -> tuple[float, 
     return time.perf_counter() - started, rows
 
 
+FIRST_SYNC = "first sync of the five-year store (s)"
+RECEIVE = "receiving 1,000 events (s)"
+
+
+def time_sync(work: Path, env: dict[str, str], runs: int) -> dict[str, float]:
+    """Sync of the five-year store: the first into an empty repository, one with nothing
+    new against a plain git fetch + push of the same clone, and receiving 1,000 events."""
+    laptop, desktop = work / "sync-laptop", work / "sync-desktop"
+    shutil.copytree(Path(env["MLPATH_HOME"]), laptop)
+    remote = work / "sync-remote.git"
+    git_env = env | {
+        "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }  # fmt: skip
+    on_laptop = git_env | {"MLPATH_HOME": str(laptop)}
+    on_desktop = git_env | {"MLPATH_HOME": str(desktop)}
+    started = time.perf_counter()
+    run([MLPATH, "sync", "init", str(remote), "--create"], on_laptop)
+    first = time.perf_counter() - started
+    run([MLPATH, "sync", "init", str(remote)], on_desktop)
+    clone = laptop / "sync" / "repo"
+
+    def plain(_: int) -> None:
+        run(["git", "fetch", "--quiet", "origin"], on_laptop, clone)
+        run(["git", "push", "--quiet", "origin", "main"], on_laptop, clone)
+
+    timings = Timings(runs)
+    timings.compare(
+        {
+            "mlpath sync (nothing new)": timer([MLPATH, "sync"], on_laptop),
+            "git fetch + git push, same clone": plain,
+        }
+    )
+    entries = [{"title": f"entry {i}", "body": "", "date": "2026-11-02"} for i in range(1_000)]
+    batch = work / "thousand.json"
+    batch.write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    run([MLPATH, "import", str(batch)], on_laptop)
+    run([MLPATH, "sync"], on_laptop)
+    started = time.perf_counter()
+    run([MLPATH, "sync"], on_desktop)
+    receive = time.perf_counter() - started
+    return {FIRST_SYNC: first, RECEIVE: receive, **timings.results}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command")
@@ -357,6 +401,9 @@ def main() -> int:
     timings.print_table(results["python -c pass"])
     migration, rows = time_migration(work, 10, envs[10])
     print(f"\nmigrating a schema-5 store of {rows:,} rows to events: {migration:.1f} s")
+    synced = time_sync(work, envs[1], options.runs)
+    for label, value in synced.items():
+        print(f"{label}: {value:.2f}" if label.endswith("(s)") else f"{label}: {value:.1f} ms")
 
     status = results["mlpath status"]
     plain = results["cookiecutter + git (same template)"]
@@ -367,6 +414,10 @@ def main() -> int:
         ("mlpath log <= 120 ms", results['mlpath log "..." --hours 1'] <= 120),
         ("new-project <= 1.2x cookiecutter + git", results["mlpath new-project"] <= 1.2 * plain),
         ("migration of the x10 store < 10 s", migration < 10),
+        ("first sync of the five-year store <= 3 s", synced[FIRST_SYNC] <= 3),
+        ("sync with nothing new <= 1.5x git fetch + push",
+         synced["mlpath sync (nothing new)"] <= 1.5 * synced["git fetch + git push, same clone"]),
+        ("receiving 1,000 events <= 1 s", synced[RECEIVE] <= 1),
     ]  # fmt: skip
     for label in ("mlpath status", "mlpath next", "mlpath journal -n 20", "mlpath review",
                   'mlpath log "..." --hours 1', "mlpath done / reset TOPIC", "mlpath undo",

@@ -17,6 +17,8 @@ _signal.signal(_signal.SIGTERM, _stop_early)
 
 import gc  # noqa: E402 - after the handlers, on purpose
 import signal  # noqa: E402
+import sys  # noqa: E402
+from typing import NoReturn  # noqa: E402
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
@@ -45,21 +47,45 @@ def main() -> None:
         from mlpath.cli.app import run
 
         run()
+    except SystemExit as exc:
+        status = exc.code
     except KeyboardInterrupt:  # Ctrl-C outside a command (while importing Typer, say)
         _quiet_exit(EXIT_INTERRUPTED)
     except Terminated:
         _quiet_exit(EXIT_TERMINATED)
+    else:
+        status = 0
     finally:
         # From here a signal ends the process at once: nothing is half-done.
         signal.signal(signal.SIGINT, _stop_early)
         signal.signal(signal.SIGTERM, _stop_early)
-        # On the way out the interpreter would have the collector walk every object once
-        # more (a tenth of a second after new-project); the objects die with the process.
-        # Everything mlpath writes is closed, flushed and synced before this point.
-        gc.freeze()
+    _leave(status)
 
 
-def _quiet_exit(code: int) -> None:
+def _leave(status: object) -> None:
+    """End the process with ``status`` (as SystemExit reads it), output flushed, without
+    the interpreter's shutdown: everything mlpath writes is closed, flushed and synced by
+    now, the shutdown would only walk every object once more (a tenth of a second after
+    new-project), and it puts the default signal handlers back first, so that a Ctrl-C in
+    its last moments would kill the process with no word and a misleading status."""
+    if status is None:
+        code = 0
+    elif isinstance(status, int):
+        code = status
+    else:  # sys.exit("message")
+        sys.stderr.write(f"{status}\n")
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the reader went away, or the stream was closed
+        code = code or 120  # what Python itself exits with when the last flush fails
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # a debugger, profiler or coverage run: let it see the usual ending
+    os._exit(code)
+
+
+def _quiet_exit(code: int) -> NoReturn:
     """Exit with ``code`` and a word on stderr, no traceback, whatever arrives meanwhile."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -21,11 +21,11 @@ from mlpath import dates, journal, paths, records
 from mlpath.errors import InvalidInputError, NotFoundError
 from mlpath.fileio import atomic_write_text, open_to_read
 from mlpath.records import At
-from mlpath.safetext import json_safe
 from mlpath.store import Store, legacy, registers
 from mlpath.store import events as event_store
 from mlpath.store import topics as topic_store
 from mlpath.store.events import Event
+from mlpath.store.events import line as event_line
 
 FORMAT = "mlpath"
 VERSION = 2
@@ -84,24 +84,10 @@ def export(store: Store, fmt: str, output: Path | None = None) -> ExportResult:
 def document(store: Store) -> str:
     """Every event, in order, as the documented JSON: one event a line inside the list, so
     that a diff of two exports reads event by event."""
-    lines = [json_safe(json.dumps(_event_data(e), ensure_ascii=False, sort_keys=False))
-             for e in event_store.every(store.conn)]  # fmt: skip
+    lines = [event_line(e) for e in event_store.every(store.conn)]
     body = ",\n    ".join(lines)
     events = f"[\n    {body}\n  ]" if lines else "[]"
     return f'{{\n  "format": "{FORMAT}",\n  "version": {VERSION},\n  "events": {events}\n}}\n'
-
-
-def _event_data(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "replica": event.replica,
-        "hlc": event.hlc,
-        "recorded": event.recorded,
-        "kind": event.kind,
-        "target": event.target,
-        "day": event.day,
-        "data": dict(sorted(event.data.items())),
-    }
 
 
 def markdown(store: Store) -> str:

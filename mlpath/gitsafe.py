@@ -45,6 +45,8 @@ HARDENING: tuple[tuple[str, str], ...] = (
     ("diff.external", os.devnull),  # fails closed; a caller that wants diffs passes --no-ext-diff
     ("gc.auto", "0"),
     ("maintenance.auto", "false"),
+    ("protocol.ext.allow", "never"),  # "ext::" URLs run a command of the URL's choosing
+    ("core.autocrlf", "false"),  # the bytes committed are the bytes written
 )
 
 # Inherited GIT_* variables worth keeping: who the learner is, where their config lives, and
@@ -68,9 +70,10 @@ REDIRECTS = (
 class GitError(MlpathError):
     """git ran and failed (or could not be started)."""
 
-    def __init__(self, message: str, returncode: int | None = None) -> None:
+    def __init__(self, message: str, returncode: int | None = None, output: str = "") -> None:
         super().__init__(message)
         self.returncode = returncode
+        self.output = output  # git's whole stderr, for callers that tell failures apart
 
 
 def available() -> bool:
@@ -79,9 +82,14 @@ def available() -> bool:
 
 def environment(folder: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A new environment for git in ``folder``: the inherited one without git's steering
-    variables, with no pager, editor or prompt, and no repository looked for above it."""
+    variables, with no pager, editor or prompt, English messages, and no repository looked
+    for above it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEPT}
+    # git's messages in English, whatever the learner's language: callers tell failures
+    # apart by git's words, and quote them in mlpath's own (English) messages.
+    env.pop("LANGUAGE", None)
     env.update({
+        "LC_ALL": "C.UTF-8",
         "GIT_CEILING_DIRECTORIES": str(folder.parent),
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_PAGER": "cat",
@@ -104,28 +112,93 @@ def run(
     *args: str,
     env: Mapping[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
+    shielded: bool = False,
 ) -> str:
     """Run ``git ARGS...`` on ``folder``'s own repository; its stdout, or GitError when the
-    exit status is not in ``ok``. Nothing is read from stdin."""
+    exit status is not in ``ok``. Nothing is read from stdin.
+
+    ``shielded``: for a command that writes somewhere else (a push). git runs in a session
+    of its own, so a Ctrl-C or a kill meant for mlpath and its process group does not reach
+    it (or the ``receive-pack`` it starts for a remote at a path), and a remote is never
+    left holding a lock file a killed git could not remove. When mlpath is interrupted
+    meanwhile, git is given ``SHIELD_GRACE`` seconds to finish, then asked to stop
+    (SIGTERM, which git cleans up after), and the interruption goes on."""
     try:
-        done = subprocess.run(
+        proc = subprocess.Popen(
             command(*args), cwd=folder, env=environment(folder, env),
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            encoding="utf-8", errors="replace", check=False,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, encoding="utf-8", errors="replace", start_new_session=shielded,
         )  # fmt: skip
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     except OSError as exc:
         raise GitError(f"could not run git: {exc.strerror or exc}") from None
-    if done.returncode not in ok:
-        raise GitError(f"git {args[0]} failed: {_reason(done)}", done.returncode)
-    return done.stdout
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        _wind_down(proc, SHIELD_GRACE if shielded else 0.0)
+        raise
+    if proc.returncode not in ok:
+        raise GitError(f"git {args[0]} failed: {_reason(stderr, proc.returncode)}",
+                       proc.returncode, stderr)  # fmt: skip
+    return stdout
 
 
-def _reason(done: subprocess.CompletedProcess[str]) -> str:
+SHIELD_GRACE = 10.0
+
+
+def _wind_down(proc: subprocess.Popen[str], grace: float) -> None:
+    """After an interruption: let ``proc`` finish within ``grace`` seconds, else stop it
+    (SIGTERM, then SIGKILL); a further interruption leaves it to finish by itself."""
+    try:
+        if grace:
+            try:
+                proc.communicate(timeout=grace)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+        proc.terminate()
+        try:
+            proc.communicate(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    except BaseException:  # interrupted again: git goes on alone (a shielded one finishes)
+        pass
+
+
+def _reason(stderr: str, returncode: int) -> str:
     """git's own one-line reason: its first fatal or error line, else its last line."""
-    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     for line in lines:
         if line.startswith(("fatal:", "error:")):
             return line
-    return lines[-1] if lines else f"exit status {done.returncode}"
+    return lines[-1] if lines else f"exit status {returncode}"
+
+
+def user_config(folder: Path) -> dict[str, str]:
+    """user.name and user.email as a repository in ``folder`` sees them (system, global and
+    the repository's own settings; no repository above ``folder`` is looked into)."""
+    if not available():
+        return {}
+    try:
+        listing = run(folder, "config", "--get-regexp", r"^user\.(name|email)$", ok=(0, 1))
+    except GitError:
+        return {}
+    pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
+    return {key: value for key, value in pairs}
+
+
+def has_identity(config: Mapping[str, str]) -> bool:
+    """Whether git knows who the learner is without guessing user@hostname."""
+    return all(
+        os.environ.get(f"GIT_{role}_{part}") or config.get(key)
+        for role in ("AUTHOR", "COMMITTER")
+        for part, key in (("NAME", "user.name"), ("EMAIL", "user.email"))
+    )
+
+
+def identity_env(name: str, email: str) -> dict[str, str]:
+    """The environment that makes git sign a commit as ``name <email>``."""
+    return {f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER")
+            for part, value in (("NAME", name), ("EMAIL", email))}  # fmt: skip

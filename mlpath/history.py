@@ -131,13 +131,18 @@ def _reverse(store: Store, target: ChangeRecord, action: str) -> UndoResult:
         change.action = action
         change.target = target.id
         source = target.id if action == "undo" else _undo_of(store, target.id)
+        made: list[Event] = []
+        # Each register's reversal reads only that register's events, so they are all made
+        # first and applied together (an undo of a big import is one batch, not 20,000).
         for first, last in _registers(store, source):
             if change_store.foreign_after(store, last.kind, last.target, last.hlc, last.id):
                 skipped.append(Item(last.kind, last.target, f"{_name(store, last)}: changed since"))
                 continue
             kind, data = _previous(store, first, last)
-            new = change.record(kind, last.target, {**data, "undoes": last.id}, last.day)
+            new = change.event(kind, last.target, {**data, "undoes": last.id}, last.day)
+            made.append(new)
             reversed_.append(_described(store, last, new))
+        change.add(made)
     return UndoResult(action, target, reversed_, skipped)
 
 

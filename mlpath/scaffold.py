@@ -298,19 +298,6 @@ def _collect_answers(
     return answers
 
 
-def _user_config(staging: Path) -> dict[str, str]:
-    """user.name and user.email as a new repository in ``staging`` will see them (system and
-    global settings: git is kept from looking up into a repository that holds PARENT)."""
-    if not gitsafe.available():
-        return {}
-    try:
-        listing = gitsafe.run(staging, "config", "--get-regexp", r"^user\.(name|email)$", ok=(0, 1))
-    except gitsafe.GitError:
-        return {}
-    pairs = (line.split(" ", 1) for line in listing.splitlines() if " " in line)
-    return {key: value for key, value in pairs}
-
-
 def _git_identity(variables: Mapping[str, Any], config: Mapping[str, str]) -> dict[str, str]:
     """The learner's git name and email as defaults for author_name and author_email."""
     sources = {"author_name": ("GIT_AUTHOR_NAME", "user.name"),
@@ -413,7 +400,7 @@ def _create(
     if os.path.lexists(destination):
         raise ScaffoldError(f"{destination} already exists; choose another name or --dir")
 
-    user = _user_config(staging)
+    user = gitsafe.user_config(staging)
     answers = _collect_answers(variables, overrides, ask, _git_identity(variables, user))
     context = {"project_name": name, "project_slug": slug, "package_name": package}
     context = {k: v for k, v in context.items() if k in variables} | answers
@@ -571,15 +558,6 @@ def _first_line(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------- git
 
 
-def _has_identity(config: Mapping[str, str]) -> bool:
-    """Whether git knows who the learner is without guessing user@hostname."""
-    return all(
-        os.environ.get(f"GIT_{role}_{part}") or config.get(key)
-        for role in ("AUTHOR", "COMMITTER")
-        for part, key in (("NAME", "user.name"), ("EMAIL", "user.email"))
-    )
-
-
 def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, str]) -> GitResult:
     message = f"Initial commit from mlpath template {template}"
     later = [
@@ -600,14 +578,8 @@ def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, s
         gitsafe.run(path, "add", "--all", "--", ".")
     except gitsafe.GitError as exc:
         return GitResult("failed", advice=[exc.message, *later])
-    identity = "configured" if _has_identity(user) else "placeholder"
-    env = {}
-    if identity == "placeholder":
-        env = {
-            f"GIT_{r}_{p}": v
-            for r in ("AUTHOR", "COMMITTER")
-            for p, v in zip(("NAME", "EMAIL"), PLACEHOLDER, strict=True)
-        }
+    identity = "configured" if gitsafe.has_identity(user) else "placeholder"
+    env = gitsafe.identity_env(*PLACEHOLDER) if identity == "placeholder" else {}
     try:
         gitsafe.run(path, "commit", "--quiet", "--no-verify", "--no-gpg-sign",
                     f"--message={message}", env=env)  # fmt: skip

@@ -202,7 +202,8 @@ def test_ctrl_c_exits_130(mlpath: Callable[..., Result], monkeypatch: pytest.Mon
         raise KeyboardInterrupt
 
     monkeypatch.setattr(progress, "status", interrupted)
-    assert mlpath("status").exit_code == 130
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (130, "interrupted\n")
 
 
 @pytest.mark.parametrize("unbuffered", ["", "1"])

@@ -33,7 +33,7 @@ from tests.test_migrations import (
 )
 
 Run = Callable[..., Result]
-MIGRATION_KILLS = 20
+MIGRATION_KILLS = 12
 UNDO_KILLS = 16
 UNDO_ENTRIES = 20_000
 
@@ -153,10 +153,25 @@ def test_kill_9_during_migration_leaves_the_old_store_or_the_new_one(
         with slots:
             return _complete(home, mlpath_exe, big)
 
+    # One whole migration first: how long one takes, so that kills fall all through it, up
+    # to its commit and after.
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    shutil.copyfile(big.path, whole / "mlpath.db")
+    begun = time.perf_counter()
+    reference = _complete(whole, mlpath_exe, big)
+    duration = time.perf_counter() - begun
+
     pool = ThreadPoolExecutor(max_workers=cpus)
     try:
         completions = []
-        for run, delay in enumerate(_spread(rng, 0.05, 1.5, MIGRATION_KILLS)):
+        # Half the kills in the first second (start-up and the backup), half through the
+        # migration itself.
+        early = MIGRATION_KILLS // 2
+        delays = _spread(rng, 0.05, 1.0, early)
+        delays += _spread(rng, 1.0, duration * 1.2, MIGRATION_KILLS - early)
+        rng.shuffle(delays)
+        for run, delay in enumerate(delays):
             home = tmp_path / f"run-{run:02d}"
             home.mkdir()
             shutil.copyfile(big.path, home / "mlpath.db")
@@ -177,7 +192,7 @@ def test_kill_9_during_migration_leaves_the_old_store_or_the_new_one(
         digests = [c.result() for c in completions]
     finally:
         pool.shutdown(cancel_futures=True)
-    assert len(set(digests)) == 1
+    assert set(digests) == {reference}
 
     with capsys.disabled():
         phases = {
@@ -189,7 +204,8 @@ def test_kill_9_during_migration_leaves_the_old_store_or_the_new_one(
             "after the migration committed": sum(1 for k in killed if k.schema == 6),
         }
         print(
-            f"\n[kill -9 migration] seed {seed}; {len(killed)} kills: {phases}; "
+            f"\n[kill -9 migration] seed {seed}; a whole migration {duration:.1f} s; "
+            f"{len(killed)} kills: {phases}; "
             f"temp files left by killed backups: {sum(len(k.temps) for k in killed)}; "
             f"kills done after {kills_done - started:.1f} s, the last completion "
             f"{time.perf_counter() - kills_done:.1f} s later"

@@ -22,6 +22,7 @@ from mlpath.errors import MlpathError, RoadmapError
 
 EXIT_CRASH = 70  # EX_SOFTWARE
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 
 def _err(*segments: str | tuple[str, str]) -> None:
@@ -78,7 +79,10 @@ class MlpathGroup(TyperGroup):
             # Output still buffered would fail again at exit, with a message: send it nowhere.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+        except KeyboardInterrupt:  # Ctrl-C: every `finally` and rollback ran on the way here
+            _err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             crash = write_crash_report(exc)
@@ -115,9 +119,9 @@ class MlpathGroup(TyperGroup):
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "mlpath"
             _err(("error: ", "bold red"), brief(f"{exc.format_message()} (see `{command} --help`)"))
             sys.exit(getattr(exc, "exit_code", 2))
-        except typer.Abort:
+        except typer.Abort:  # a prompt answered with end of input
             _err("aborted")
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -156,6 +160,7 @@ MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "data": [("app", None, None), ("config_app", "config", "Your data")],
     "maintenance": [("app", None, None)],
     "history": [("app", None, None)],
+    "sync": [("sync_app", "sync", "Your data")],
 }
 # Which module provides each top-level command, so that a run imports only that module
 # (a test keeps this in step with the modules).
@@ -167,6 +172,7 @@ COMMANDS = {
     **dict.fromkeys(("export", "import", "config"), "data"),
     **dict.fromkeys(("backup", "doctor"), "maintenance"),
     **dict.fromkeys(("undo", "redo"), "history"),
+    "sync": "sync",
 }
 
 

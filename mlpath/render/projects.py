@@ -42,6 +42,9 @@ def render_projects(rows: list[ProjectRow], out: Out) -> None:
         return
     table: list[list[Segment]] = []
     for row in rows:
+        if not row.here:  # made on another machine: its folder is there, not here
+            table.append([(row.name, "bold"), row.template, (f"on {row.host}", "grey50"), "", ""])
+            continue
         where: Segment = row.path if row.exists else (f"{row.path} (missing)", "red")
         last = f"last {local_date(row.last_commit)}" if row.last_commit else "no commits"
         table.append([(row.name, "bold"), row.template, where, f"{row.commits} commits", last])

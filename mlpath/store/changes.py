@@ -76,13 +76,20 @@ class Change:
 
     def record(self, kind: str, target: str, data: dict[str, Any], day: str | None = None) -> Event:
         """A new event of this store, ordered after every event it has seen."""
+        event = self.event(kind, target, data, day)
+        self._added(apply(self.conn, [event]))
+        return event
+
+    def event(self, kind: str, target: str, data: dict[str, Any], day: str | None = None) -> Event:
+        """A new event of this store, as ``record`` makes, but not applied yet: for a caller
+        that makes many and applies them together with ``add``."""
         stamp = now_micros()
         self._clock = max(stamp, self._clock + 1)
         if self._clock > MAX_HLC:  # only after 2**40 changes past an event from year 9998
             from mlpath.errors import StoreError
 
             raise StoreError("this store's clock has reached its end; nothing was changed")
-        event = Event(
+        return Event(
             id=new_id(stamp // 1000),
             replica=self._replica,
             hlc=self._clock,
@@ -92,11 +99,9 @@ class Change:
             day=day,
             data=data,
         )
-        self._added(apply(self.conn, [event]))
-        return event
 
     def add(self, events: Iterable[Event]) -> list[Event]:
-        """Events made elsewhere (an import): the ones that were new."""
+        """Events made elsewhere (an import), or made by ``event``: the ones that were new."""
         added = apply(self.conn, events)
         self._added(added)
         if added:

@@ -109,6 +109,24 @@ def row(event: Event) -> tuple[Any, ...]:
 _COLUMNS = "id, replica, hlc, recorded, kind, target, day, data"
 
 
+def line(event: Event) -> str:
+    """One event as one line of JSON, as an export and a sync file write it: the fields in
+    a fixed order, the data's keys sorted, and what a terminal would act on escaped."""
+    from mlpath.safetext import json_safe
+
+    whole = {
+        "id": event.id,
+        "replica": event.replica,
+        "hlc": event.hlc,
+        "recorded": event.recorded,
+        "kind": event.kind,
+        "target": event.target,
+        "day": event.day,
+        "data": dict(sorted(event.data.items())),
+    }
+    return json_safe(json.dumps(whole, ensure_ascii=False))
+
+
 def _event(values: tuple[Any, ...]) -> Event:
     ident, replica, hlc, recorded, kind, target, day, data = values
     return Event(ident, replica, hlc, recorded, kind, target, day, json.loads(data))
@@ -296,14 +314,15 @@ def upsert_register(
 
 
 def won(conn: sqlite3.Connection, kind: str, events: list[Event]) -> list[Event]:
-    """Of ``events`` (just applied), those whose register now holds them."""
-    table, _ = REGISTERS[kind]
-    ids = sorted({e.id for e in events})
-    held: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    """Of ``events`` (just applied), those whose register now holds them (looked up by the
+    register's key: its table has no index on the event column)."""
+    table, key = REGISTERS[kind]
+    targets = sorted({e.target for e in events})
+    held: dict[str, str] = {}
+    for start in range(0, len(targets), 500):
+        chunk = targets[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
-        held |= {
-            i for (i,) in conn.execute(f"SELECT event FROM {table} WHERE event IN ({marks})", chunk)
-        }
-    return [e for e in events if e.id in held]
+        held.update(
+            conn.execute(f"SELECT {key}, event FROM {table} WHERE {key} IN ({marks})", chunk)
+        )
+    return [e for e in events if held.get(e.target) == e.id]

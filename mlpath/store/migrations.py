@@ -202,6 +202,14 @@ EVENT_SCHEMA = (
         change TEXT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (change, event)
     ) WITHOUT ROWID""",
     "CREATE INDEX change_events_by_event ON change_events (event)",
+    # Sync (this machine's view of the sync repository): the events it holds, how much of each
+    # replica's file has been read (with a digest of it, to notice a rewritten file), and
+    # each custom roadmap file as of the last sync.
+    "CREATE TABLE sync_known (event TEXT PRIMARY KEY) WITHOUT ROWID",
+    """CREATE TABLE sync_files (
+        name TEXT PRIMARY KEY, size INTEGER NOT NULL, digest TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE TABLE sync_roadmaps (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID",
 )
 _OLD_TABLES = ("topic_events", "topic_state", "settings", "projects", "journal_entries",
                "journal_tags", "journal_topics", "break_weeks")  # fmt: skip
