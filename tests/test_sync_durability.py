@@ -379,7 +379,15 @@ def _killed_sync(world: World, victim: Machine, delay: float, whole_group: bool)
 
 
 def _remote_locks(world: World) -> list[str]:
-    return sorted(str(p.relative_to(world.remote)) for p in world.remote.rglob("*.lock"))
+    """The lock files in the remote now. A push that outlived its mlpath (it runs shielded)
+    may still be writing there, creating and removing folders as the walk goes: os.walk
+    passes over a folder that is gone by the time it is read, where Path.rglob raises."""
+    return sorted(
+        str((Path(folder) / name).relative_to(world.remote))
+        for folder, _, files in os.walk(world.remote)
+        for name in files
+        if name.endswith(".lock")
+    )
 
 
 def test_kill_9_anywhere_in_a_sync_loses_and_duplicates_nothing(
