@@ -232,6 +232,7 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
     hello = "import typer\napp = typer.Typer()\n@app.command()\ndef hi() -> None:\n    pass\napp()"
     log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
     listed = json.loads(run([MLPATH, "journal", "-n", "1", "--json"], env).stdout)["data"]
+    ics = Path(env["MLPATH_HOME"]) / "plan.ics"
     entry = listed["weeks"][0]["entries"][0]["id"][:10]
 
     def mark(i: int) -> None:  # done and reset in turn, so each run changes something
@@ -251,6 +252,9 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
             "mlpath next": timer([MLPATH, "next"], env),
             "mlpath journal -n 20": timer([MLPATH, "journal", "-n", "20"], env),
             "mlpath review": timer([MLPATH, "review"], env),
+            "mlpath plan": timer([MLPATH, "plan"], env),
+            "mlpath plan --ics FILE": timer([MLPATH, "plan", "--ics", str(ics)], env),
+            "mlpath recall": timer([MLPATH, "recall"], env),
             'mlpath log "..." --hours 1': timer(log, env),
             "mlpath done / reset TOPIC": mark,
             "mlpath undo": timer([MLPATH, "undo"], env),
@@ -418,6 +422,9 @@ def main() -> int:
         ("sync with nothing new <= 1.5x git fetch + push",
          synced["mlpath sync (nothing new)"] <= 1.5 * synced["git fetch + git push, same clone"]),
         ("receiving 1,000 events <= 1 s", synced[RECEIVE] <= 1),
+        ("mlpath plan <= 1.3x status", results["mlpath plan"] <= 1.3 * status),
+        ("mlpath recall <= 1.2x status", results["mlpath recall"] <= 1.2 * status),
+        ("mlpath plan --ics <= 300 ms", results["mlpath plan --ics FILE"] <= 300),
     ]  # fmt: skip
     for label in ("mlpath status", "mlpath next", "mlpath journal -n 20", "mlpath review",
                   'mlpath log "..." --hours 1', "mlpath done / reset TOPIC", "mlpath undo",

@@ -1,5 +1,6 @@
 """Weekly sums of the journal, and what status and review build on them: the activity of
-recent weeks, this week against the goal, the streak, the pace and the finish dates.
+recent weeks, this week against the goal, the streak, the pace, and the finish dates (those
+of the week-by-week plan at that pace, see ``mlpath.plan``).
 
 Every figure is a GROUP BY on the indexed ``week`` column: one row a week, never a walk
 through the whole history.
@@ -9,8 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from mlpath import config, dates, pace
-from mlpath.pace import Finish, Pace, Streak
+from mlpath import config, dates, pace, plan
+from mlpath.pace import Finish, Pace, RoadmapFinish, Streak
 from mlpath.store import Store, registers
 from mlpath.store import entries as entry_store
 from mlpath.store import topics as topic_store
@@ -38,6 +39,8 @@ class Outlook(NamedTuple):
     streak: Streak
     pace: Pace
     finish: Finish
+    plan: plan.Plan
+    breaks: set[int]
 
 
 def week_total(store: Store, week: str) -> WeekTotal:
@@ -55,10 +58,13 @@ def break_weeks(store: Store) -> set[int]:
 
 
 def outlook(
-    store: Store, left: Sequence[tuple[str, float]], today: dt.date | None = None
+    store: Store,
+    left: Sequence[tuple[str, float]],
+    tasks: Sequence[plan.Task],
+    today: dt.date | None = None,
 ) -> Outlook:
-    """Activity, streak, pace and finish dates (``left``: hours left per roadmap in path
-    order)."""
+    """Activity, streak, pace, the plan at that pace and its finish dates (``left``: hours
+    left per roadmap in path order; ``tasks``: their topics still to learn, in path order)."""
     today = today or dt.date.today()
     goal = config.weekly_goal(store)
     current = dates.week_index(dates.week_of(today))
@@ -70,6 +76,10 @@ def outlook(
     ]
     now = activity[-1]
     speed = pace.pace({i: h for i, (h, _) in sums.items()}, breaks, current, goal)
+    planned = plan.schedule(tasks, speed.hours_per_week, current, now.hours, breaks)
+    by_roadmap: dict[str, set[str]] = {}
+    for task in tasks:
+        by_roadmap.setdefault(task.roadmap, set()).add(task.id)
     return Outlook(
         activity=activity,
         this_week=WeekTotal(now.week, now.hours, now.entries, goal),
@@ -81,5 +91,17 @@ def outlook(
             current,
         ),
         pace=speed,
-        finish=pace.finish(left, speed.hours_per_week, today),
+        finish=Finish(
+            planned.finish, [_finish(rid, hours, planned, by_roadmap) for rid, hours in left]
+        ),
+        plan=planned,
+        breaks=breaks,
+    )
+
+
+def _finish(
+    roadmap: str, hours: float, planned: plan.Plan, by: dict[str, set[str]]
+) -> RoadmapFinish:
+    return RoadmapFinish(
+        roadmap, hours, planned.finish_of(by.get(roadmap, set())) if hours else None
     )

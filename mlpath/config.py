@@ -1,5 +1,6 @@
 """The settings a learner can change with `mlpath config`, kept in the store's settings table."""
 
+import datetime as dt
 import math
 from typing import NamedTuple
 
@@ -8,26 +9,35 @@ from mlpath.roadmaps import suggest
 from mlpath.store import Store, registers
 
 WEEKLY_HOURS = "weekly-hours"
+GOAL_DATE = "goal-date"
 
 
 class Spec(NamedTuple):
-    default: float
-    low: float  # exclusive
-    high: float  # inclusive
+    default: float | None
+    low: float  # exclusive (numbers)
+    high: float  # inclusive (numbers)
     description: str
+    kind: str = "number"  # number | date (YYYY-MM-DD)
 
 
 SPECS = {
     WEEKLY_HOURS: Spec(
         10.0, 0.0, 168.0, "hours a week you aim to learn: the goal in status and review"
     ),
+    GOAL_DATE: Spec(
+        None,
+        0.0,
+        0.0,
+        "the day you aim to finish your path by (status says if you will)",
+        "date",
+    ),
 }
 
 
 class Setting(NamedTuple):
     key: str
-    value: float
-    default: float
+    value: float | str | None  # a number, a date (YYYY-MM-DD), or None: not set
+    default: float | None
     description: str
 
 
@@ -38,6 +48,18 @@ class ConfigResult(NamedTuple):
 def normalise(key: str, text: str) -> str:
     """The stored form of a value the learner typed, or an error saying what is allowed."""
     spec = _spec(key)
+    if spec.kind == "date":
+        from mlpath import dates
+
+        try:
+            day = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidInputError(f"{key} must be a date (YYYY-MM-DD), not '{text}'") from None
+        if not dates.in_range(day) or len(text.strip()) != 10:
+            raise InvalidInputError(
+                f"{key} must be a date (YYYY-MM-DD) from {dates.RANGE_WORDS}, not '{text}'"
+            )
+        return day.isoformat()
     try:
         value = float(text)
     except ValueError:
@@ -52,7 +74,15 @@ def normalise(key: str, text: str) -> str:
 def value(store: Store, key: str) -> float:
     spec = _spec(key)
     raw = registers.setting(store, key)
-    return float(raw) if raw is not None else spec.default
+    if raw is not None:
+        return float(raw)
+    assert spec.default is not None
+    return spec.default
+
+
+def goal_date(store: Store) -> dt.date | None:
+    raw = registers.setting(store, GOAL_DATE)
+    return dt.date.fromisoformat(raw) if raw is not None else None
 
 
 def weekly_goal(store: Store) -> float:
@@ -63,8 +93,14 @@ def show(store: Store) -> ConfigResult:
     return ConfigResult([_setting(store, key) for key in SPECS])
 
 
-def set_value(store: Store, key: str, text: str) -> Setting:
+def set_value(store: Store, key: str, text: str, today: dt.date | None = None) -> Setting:
     stored = normalise(key, text)
+    today = today or dt.date.today()
+    if SPECS[key].kind == "date" and dt.date.fromisoformat(stored) <= today:
+        raise InvalidInputError(
+            f"{key} {stored} is not in the future (today is {today.isoformat()}): "
+            "choose a day ahead to plan towards"
+        )
     with store.change(f"config set {key} {stored}") as change:
         if registers.setting(store, key) != stored:
             change.record("setting", key, {"value": stored})
@@ -82,6 +118,8 @@ def unset_value(store: Store, key: str) -> Setting:
 
 def _setting(store: Store, key: str) -> Setting:
     spec = SPECS[key]
+    if spec.kind == "date":
+        return Setting(key, registers.setting(store, key), None, spec.description)
     return Setting(key, value(store, key), spec.default, spec.description)
 
 

@@ -11,7 +11,6 @@ export is converted to the same events every time (``mlpath.store.legacy``).
 """
 
 import datetime as dt
-import errno
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from mlpath import dates, journal, paths, records
 from mlpath.errors import InvalidInputError, NotFoundError
-from mlpath.fileio import atomic_write_text, open_to_read
+from mlpath.fileio import open_to_read, write_named_file
 from mlpath.records import At
 from mlpath.store import Store, legacy, registers
 from mlpath.store import events as event_store
@@ -33,7 +32,7 @@ VERSION = 2
 SECTIONS = ("settings", "events", "entries", "breaks", "projects")
 SECTION_OF = {"setting": "settings", "follow": "settings", "topic": "events",
               "entry": "entries", "entry.hidden": "entries", "break": "breaks",
-              "project": "projects"}  # fmt: skip
+              "project": "projects", "check": "events", "recall": "events"}  # fmt: skip
 T = TypeVar("T")
 
 
@@ -71,13 +70,7 @@ def export(store: Store, fmt: str, output: Path | None = None) -> ExportResult:
         counts[SECTION_OF[event.kind]] += 1
     text = markdown(store) if fmt == "markdown" else document(store)
     if output is not None:
-        try:
-            atomic_write_text(output, text)
-        except OSError as exc:
-            why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror
-            raise InvalidInputError(
-                f"cannot write {paths.display(output)} ({why}); nothing was changed"
-            ) from None
+        write_named_file(output, text.encode("utf-8"))
     return ExportResult(fmt, paths.display(output) if output else None, counts, text)
 
 

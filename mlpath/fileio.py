@@ -72,6 +72,19 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def write_named_file(path: Path, data: bytes) -> None:
+    """``atomic_write_bytes`` to a file the learner named, a failure said in one line."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        from mlpath import paths
+
+        why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror
+        raise InvalidInputError(
+            f"cannot write {paths.display(path)} ({why}); nothing was changed"
+        ) from None
+
+
 def decode_utf8(data: bytes, source: str) -> str:
     """Bytes read from a file or a pipe as text, exactly: no newline translation, so CRLF stays
     CRLF. A UTF-8 byte order mark (as some editors write) is not part of the text."""

@@ -73,6 +73,7 @@ _EMPTY: dict[str, dict[str, Any]] = {
     "setting": {"value": None},
     "break": {"on": False},
     "follow": {"on": None},
+    "check": {"on": False, "note": None},
 }
 
 
@@ -170,6 +171,8 @@ def _previous(store: Store, first: Event, last: Event) -> tuple[str, dict[str, A
         return first.kind, {k: v for k, v in before.data.items() if k != "undoes"}
     if first.kind == "entry":
         return "entry.hidden", {"hidden": True}
+    if first.kind == "recall":  # a rating taken back
+        return "recall", {"rating": None, "at": first.data["at"]}
     return first.kind, dict(_EMPTY[first.kind])
 
 
@@ -181,6 +184,11 @@ def _name(store: Store, event: Event) -> str:
         return f"entry {entries.short_ids(store, [ref])[ref]}"
     if event.kind == "break":
         return f"break week {event.target}"
+    if event.kind == "check":
+        topic, _, number = event.target.rpartition("#")
+        return f"{topic} self-check {number}"
+    if event.kind == "recall":
+        return f"{event.target.rpartition('#')[0]} recall"
     return event.target
 
 
@@ -198,6 +206,11 @@ def _described(store: Store, old: Event, new: Event) -> Item:
         text = f"{name}: {before} → {after}"
     elif new.kind == "break":
         text = f"{name}: {'a planned break' if new.data['on'] else 'no longer a break'}"
+    elif new.kind == "check":
+        text = f"{name}: {'ticked' if new.data['on'] else 'not ticked'}"
+    elif new.kind == "recall":
+        rating = new.data["rating"]
+        text = f"{name}: {'rated ' + rating if rating else 'rating taken back'}"
     else:
         chosen = {True: "followed", False: "not followed", None: "as by default"}
         text = f"{name}: {chosen[new.data['on']]}"

@@ -9,14 +9,12 @@ Weeks are week indexes (see ``mlpath.dates.week_index``): consecutive weeks diff
   current one, skipping break weeks (the window reaches further back instead) and never
   reaching before the learner's first entry; an empty week counts as 0 hours. With fewer than
   ``MIN_DATA_WEEKS`` such weeks there is too little data and the pace is the weekly goal.
-- Finish dates: roadmaps are learned in path order, so a roadmap is finished when its own hours
-  left and those of every followed roadmap before it are done: cumulative hours left ÷ pace.
+- Finish dates are the plan's (``mlpath.plan``): the Sunday of the week the last hour falls
+  in, when the topics left are packed into weeks at the pace.
 """
 
 import bisect
-import datetime as dt
-import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
 PACE_WEEKS = 8
@@ -84,26 +82,3 @@ def pace(hours: Mapping[int, float], breaks: Collection[int], current: int, goal
         return Pace(goal, len(window), "goal")
     mean = sum(hours.get(w, 0.0) for w in window) / len(window)
     return Pace(round(mean, 2), len(window), "log")
-
-
-def finish(left: Sequence[tuple[str, float]], per_week: float, today: dt.date) -> Finish:
-    """Finish dates for roadmaps in path order (``left``: each id with its hours left)."""
-    rows: list[RoadmapFinish] = []
-    total = 0.0
-    for roadmap_id, hours_left in left:
-        total += hours_left
-        rows.append(
-            RoadmapFinish(
-                roadmap_id, hours_left, _date(total, per_week, today) if hours_left else None
-            )
-        )
-    return Finish(_date(total, per_week, today) if total else None, rows)
-
-
-def _date(hours: float, per_week: float, today: dt.date) -> str | None:
-    if per_week <= 0:
-        return None
-    try:
-        return (today + dt.timedelta(days=math.ceil(hours / per_week * 7))).isoformat()
-    except OverflowError:  # beyond the year 9999: no date worth printing
-        return None

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlpath import dates
-from mlpath.activity import WeekHours, WeekTotal, outlook
+from mlpath.activity import Outlook, WeekHours, WeekTotal, outlook
 from mlpath.errors import InvalidInputError, check_count
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
@@ -21,6 +21,8 @@ States = dict[str, tuple[str, str, str | None]]  # topic -> (state, since, day)
 
 if TYPE_CHECKING:
     from mlpath.journal import Entry
+    from mlpath.plan import Task
+    from mlpath.selfcheck import CheckRow
 
 
 class TopicRow(NamedTuple):
@@ -43,6 +45,16 @@ class RoadmapProgress(NamedTuple):
     percent: float
     hours_total: float
     hours_left: float
+    checks: int  # self-checks its topics list
+    checks_ticked: int
+
+
+class Goal(NamedTuple):
+    date: str  # the goal date the learner set
+    hours_per_week: float | None  # the pace that finishes by it; None when no week is left
+    pace: float  # the current pace
+    on_track: bool
+    weeks: int  # weeks left to learn in before it (break weeks left out)
 
 
 class StatusResult(NamedTuple):
@@ -56,6 +68,8 @@ class StatusResult(NamedTuple):
     streak: Streak
     pace: Pace
     finish: Finish
+    goal_date: Goal | None  # where the learner stands against the goal date they set
+    recall_due: int  # finished topics due for a recall
 
 
 class NextResult(NamedTuple):
@@ -68,6 +82,7 @@ class Change(NamedTuple):
     before: str
     after: str
     unmet: Sequence[str] = ()  # prerequisites not finished (a warning)
+    open_checks: int = 0  # self-checks not ticked (said when a topic is done)
 
 
 class MarkResult(NamedTuple):
@@ -97,7 +112,7 @@ class TopicDetail(NamedTuple):
     since: str | None
     day: str | None
     resources: list[dict[str, str]]
-    checks: list[str]
+    checks: "list[CheckRow]"
     projects: list[str]
     requires: list[Link]
     unlocks: list[Link]
@@ -117,11 +132,16 @@ def _row(topic: Topic, states: States) -> TopicRow:
     return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since, day)
 
 
-def roadmap_progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
-    """How far the learner is through ``roadmap``: (done + skipped) / topics, and hours."""
+def roadmap_progress(
+    roadmap: Roadmap, states: States, ticked: dict[str, set[int]] | None = None
+) -> RoadmapProgress:
+    """How far the learner is through ``roadmap``: (done + skipped) / topics, hours, and
+    self-checks ticked (``ticked``: the numbers ticked by topic)."""
     counts = {"done": 0, "skipped": 0, "started": 0}
     hours = left = 0.0
+    checks = ticks = 0
     topics = roadmap.topics
+    ticked = ticked or {}
     for topic in topics:
         state = state_of(states, topic.full_id)
         if state in counts:
@@ -129,6 +149,9 @@ def roadmap_progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
         hours += topic.hours
         if state not in FINISHED:
             left += topic.hours
+        checks += topic.checks
+        if topic.full_id in ticked:
+            ticks += sum(1 for n in ticked[topic.full_id] if n <= topic.checks)
     total = len(topics)
     finished = counts["done"] + counts["skipped"]
     return RoadmapProgress(
@@ -141,6 +164,8 @@ def roadmap_progress(roadmap: Roadmap, states: States) -> RoadmapProgress:
         percent=round(100.0 * finished / total, 1) if total else 100.0,
         hours_total=hours,
         hours_left=left,
+        checks=checks,
+        checks_ticked=ticks,
     )
 
 
@@ -173,7 +198,7 @@ def set_followed(catalog: Catalog, store: Store, roadmap_id: str, follow: bool) 
     return followed(catalog, store)
 
 
-def _scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadmap]:
+def scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadmap]:
     if roadmap_id is not None:
         return [catalog.roadmap(roadmap_id)]
     return [catalog.roadmaps[rid] for rid in followed(catalog, store)]
@@ -182,25 +207,75 @@ def _scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadm
 # ------------------------------------------------------------------------------ commands
 
 
-def status(catalog: Catalog, store: Store, roadmap_id: str | None = None) -> StatusResult:
-    roadmaps = _scope(catalog, store, roadmap_id)
+def tasks(topics: Iterable[Topic], states: States) -> "list[Task]":
+    """The topics still to learn, as the plan takes them (in the order given)."""
+    from mlpath.plan import Task
+
+    return [
+        Task(t.full_id, t.title, t.roadmap, t.hours, state == "started", t.requires)
+        for t in topics
+        if (state := state_of(states, t.full_id)) not in FINISHED
+    ]
+
+
+def goal(store: Store, ahead: "Outlook", hours_left: float, today: dt.date) -> Goal | None:
+    """Where the learner stands against the goal date they set, if they set one."""
+    from mlpath import config
+    from mlpath.plan import needed
+
+    chosen = config.goal_date(store)
+    if chosen is None:
+        return None
+    need = needed(hours_left, chosen, today, ahead.this_week.hours, ahead.breaks)
+    finish = ahead.finish.date
+    on_track = not hours_left or (finish is not None and finish <= chosen.isoformat())
+    return Goal(chosen.isoformat(), need.hours_per_week, ahead.pace.hours_per_week, on_track,
+                need.weeks)  # fmt: skip
+
+
+def status(
+    catalog: Catalog, store: Store, roadmap_id: str | None = None, today: dt.date | None = None
+) -> StatusResult:
+    from mlpath.store import checks as check_store
+
+    today = today or dt.date.today()
+    roadmaps = scope(catalog, store, roadmap_id)
     states = topic_store.states(store)
     topics = [t for r in roadmaps for t in r.topics]
-    progress = [roadmap_progress(r, states) for r in roadmaps]
+    ticked = check_store.ticked_counts(store)
+    progress = [roadmap_progress(r, states, ticked) for r in roadmaps]
     in_progress = [_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
-    ahead = outlook(store, [(p.id, p.hours_left) for p in progress])
+    ahead = outlook(store, [(p.id, p.hours_left) for p in progress], tasks(topics, states), today)
+    hours_left = sum(p.hours_left for p in progress)
     return StatusResult(
         roadmaps=progress,
         in_progress=in_progress,
         next=[_row(t, states) for t in fresh[:STATUS_NEXT]],
-        hours_left=sum(p.hours_left for p in progress),
+        hours_left=hours_left,
         store=store.label,
         activity=ahead.activity,
         this_week=ahead.this_week,
         streak=ahead.streak,
         pace=ahead.pace,
         finish=ahead.finish,
+        goal_date=goal(store, ahead, hours_left, today),
+        recall_due=recall_due(store, ahead.breaks),
+    )
+
+
+def recall_due(store: Store, breaks: set[int], now: "dt.datetime | None" = None) -> int:
+    """How many finished topics are due for a recall (read from the cards, without the
+    scheduler)."""
+    from mlpath.recall_core import parse, pushed_back, stamp
+    from mlpath.store import recall
+
+    now = now or dt.datetime.now(dt.UTC)
+    pauses = sorted(breaks)
+    return sum(
+        1
+        for _, due, last in recall.due_by(store, stamp(now))
+        if pushed_back(parse(due), parse(last), pauses) <= now
     )
 
 
@@ -208,7 +283,7 @@ def next_topics(
     catalog: Catalog, store: Store, limit: int = 5, roadmap_id: str | None = None
 ) -> NextResult:
     check_count(limit)
-    roadmaps = _scope(catalog, store, roadmap_id)
+    roadmaps = scope(catalog, store, roadmap_id)
     states = topic_store.states(store)
     ready = _ready((t for r in roadmaps for t in r.topics), states)
     # Stable sort: in-progress first, each group in roadmap order.
@@ -255,10 +330,23 @@ def mark(
         unchanged = [_row(t, states) for t in topics if t not in moving]
         unlocked = _unlocked(catalog, store, topics, states, new_states)
     touched = {t.roadmap for t in topics}
+    if target == "done":
+        from mlpath.selfcheck import open_count
+
+        changed = [
+            c._replace(open_checks=open_count(store, c.topic.id, catalog.topics[c.topic.id].checks))
+            for c in changed
+        ]
     return MarkResult(
         action=action,
         changed=[
-            Change(_row(catalog.topics[c.topic.id], new_states), c.before, c.after, c.unmet)
+            Change(
+                _row(catalog.topics[c.topic.id], new_states),
+                c.before,
+                c.after,
+                c.unmet,
+                c.open_checks,
+            )
             for c in changed
         ],
         unchanged=unchanged,
@@ -297,6 +385,7 @@ def _unlocked(
 
 
 def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
+    from mlpath import selfcheck
     from mlpath.journal import topic_notes  # off the path of status, which never needs it
 
     topic = catalog.resolve(ref)
@@ -322,7 +411,7 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
         since=since,
         day=day,
         resources=[{"title": r.title, "url": r.url, "kind": r.kind} for r in text.resources],
-        checks=list(text.checks),
+        checks=selfcheck.rows(catalog, store, topic.full_id),
         projects=list(text.projects),
         requires=[link(r) for r in topic.requires],
         unlocks=[link(u) for u in catalog.unlocks.get(topic.full_id, ())],

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 from mlpath import config, dates, journal
 from mlpath.errors import InvalidInputError
+from mlpath.recall_core import RATINGS
 from mlpath.store.entries import Entry, ref_of
 from mlpath.store.events import BEFORE_ALL, KINDS, MAX_HLC, Event, is_id
 from mlpath.store.legacy import FOLLOWED_KEY
@@ -29,6 +30,7 @@ T = TypeVar("T")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SLUG = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _REPLICA = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+MAX_CHECKS = 99  # more self-checks than a topic could sensibly list
 
 
 class At:
@@ -405,6 +407,41 @@ def _project_data(event: At, target: str, value: dict[str, Any]) -> dict[str, An
     return value
 
 
+def _numbered(event: At, target: str, what: str) -> str:
+    """The topic of a target ``topic#...``; the part after ``#`` is checked by the caller."""
+    topic, mark, _ = target.rpartition("#")
+    if not mark:
+        event["target"].fail(f"expected the topic and the {what} as topic#{what}")
+    return event["target"].topic(topic)
+
+
+def _check_data(event: At, target: str, value: dict[str, Any]) -> dict[str, Any]:
+    at = event["data"]
+    _fields(at, value, {"on", "note"})
+    _numbered(event, target, "number")
+    number = target.rpartition("#")[2]
+    if not (number.isascii() and number.isdigit() and 1 <= int(number) <= MAX_CHECKS):
+        event["target"].fail(f"expected a check number from 1 to {MAX_CHECKS} after '#'")
+    if not isinstance(value["on"], bool):
+        at["on"].fail("expected true or false")
+    if value["note"] is not None:
+        at["note"].text(value["note"])
+    return value
+
+
+def _recall_data(event: At, target: str, value: dict[str, Any]) -> dict[str, Any]:
+    at = event["data"]
+    _fields(at, value, {"rating", "at"})
+    _numbered(event, target, "review")
+    if not is_id(target.rpartition("#")[2]):
+        event["target"].fail("expected a review id (26 characters of Crockford base 32)")
+    if value["rating"] is not None and value["rating"] not in RATINGS:
+        at["rating"].fail(f"'{value['rating']}' is not one of {', '.join(RATINGS)}")
+    if at["at"].stamp(value["at"], future=True) != value["at"]:
+        at["at"].fail(f"'{value['at']}' is not a UTC timestamp as mlpath writes it")
+    return value
+
+
 _DATA: dict[str, Callable[[At, str, dict[str, Any]], dict[str, Any]]] = {
     "topic": _topic_data,
     "entry": _entry_data,
@@ -413,4 +450,6 @@ _DATA: dict[str, Callable[[At, str, dict[str, Any]], dict[str, Any]]] = {
     "break": _break_data,
     "follow": _follow_data,
     "project": _project_data,
+    "check": _check_data,
+    "recall": _recall_data,
 }

@@ -25,6 +25,7 @@ class ReviewResult(NamedTuple):
     streak: Streak
     pace: Pace
     finish: Finish
+    goal_date: "progress.Goal | None"  # where the learner stands against their goal date
 
 
 def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewResult:
@@ -51,4 +52,5 @@ def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewRes
         streak=overview.streak,
         pace=overview.pace,
         finish=overview.finish,
+        goal_date=overview.goal_date,
     )

@@ -35,6 +35,8 @@ class RoadmapDetail(NamedTuple):
     topics: int
     hours: float
     percent: float
+    checks: int  # self-checks its topics list
+    checks_ticked: int
     stages: list[dict[str, Any]]
 
 
@@ -84,8 +86,11 @@ def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:
 
 
 def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDetail:
+    from mlpath.store.checks import ticked_counts
+
     roadmap = catalog.roadmap(roadmap_id)
     states = topic_states(store)
+    ticked = ticked_counts(store)
     stages = [
         {
             "id": s.id,
@@ -103,6 +108,7 @@ def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDeta
                     ],
                     "projects": list(text.projects),
                     "checks": list(text.checks),
+                    "checks_ticked": sorted(n for n in ticked.get(t.full_id, ()) if n <= t.checks),
                     "state": state_of(states, t.full_id),
                 }
                 for t, text in zip(s.topics, map(catalog.text, s.topics), strict=True)
@@ -110,6 +116,7 @@ def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDeta
         }
         for s in roadmap.stages
     ]
+    done = roadmap_progress(roadmap, states, ticked)
     return RoadmapDetail(
         id=roadmap.id,
         title=roadmap.title,
@@ -120,7 +127,9 @@ def show_roadmap(catalog: Catalog, store: Store, roadmap_id: str) -> RoadmapDeta
         source=roadmap.source,
         topics=len(roadmap.topics),
         hours=roadmap.total_hours,
-        percent=roadmap_progress(roadmap, states).percent,
+        percent=done.percent,
+        checks=done.checks,
+        checks_ticked=done.checks_ticked,
         stages=stages,
     )
 

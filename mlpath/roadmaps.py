@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads 
     from mlpath.yamlload import Located
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 class Resource(NamedTuple):
@@ -47,6 +47,7 @@ class Topic(NamedTuple):
     hours: float
     requires: tuple[str, ...]  # full ids
     full_id: str  # roadmap/id, kept rather than formatted: status asks for it thousands of times
+    checks: int = 0  # how many self-checks it lists (counted without reading its text)
 
 
 class TopicText(NamedTuple):
@@ -357,6 +358,7 @@ def _topic_from_model(roadmap_id: str, stage_id: str, t: Any) -> Topic:
         hours=t.hours,
         requires=tuple(r if "/" in r else f"{roadmap_id}/{r}" for r in t.requires),
         full_id=f"{roadmap_id}/{t.id}",
+        checks=len(t.checks),
     )
 
 
@@ -609,7 +611,7 @@ def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
                 "id": s.id,
                 "title": s.title,
                 "summary": s.summary,
-                "topics": [[t.id, t.title, t.hours, list(t.requires)] for t in s.topics],
+                "topics": [[t.id, t.title, t.hours, list(t.requires), t.checks] for t in s.topics],
             }
             for s in r.stages
         ],
@@ -675,16 +677,19 @@ def _stage_from_json(rid: str, s: Any) -> Stage:
     _expect((summary is None or type(summary) is str) and type(rows) is list)
     topics = []
     for row in rows:  # every command reads these: checked inline, without a call per field
-        _expect(type(row) is list and len(row) == 4)
-        tid, title, hours, requires = row
+        _expect(type(row) is list and len(row) == 5)
+        tid, title, hours, requires, checks = row
         _expect(
             type(tid) is str
             and type(title) is str
             and type(hours) in (int, float)
             and type(requires) is list
+            and type(checks) is int
         )
         "".join(requires)  # TypeError unless every item is text; faster than a loop of checks
-        topics.append(Topic(rid, sid, tid, title, float(hours), tuple(requires), f"{rid}/{tid}"))
+        topics.append(
+            Topic(rid, sid, tid, title, float(hours), tuple(requires), f"{rid}/{tid}", checks)
+        )
     return Stage(sid, _str(s["title"]), summary, tuple(topics))
 
 

@@ -52,7 +52,8 @@ ATTEMPTS = 4  # pushes that lose a race with another machine before giving up
 LOCK_WAIT = 60.0  # seconds to wait for another sync of this machine to finish
 IDENTITY = ("mlpath sync", "sync@mlpath.invalid")  # when git knows no one: this repo only
 SECTIONS = {"setting": "settings", "follow": "settings", "topic": "events", "entry": "entries",
-            "entry.hidden": "entries", "break": "breaks", "project": "projects"}  # fmt: skip
+            "entry.hidden": "entries", "break": "breaks", "project": "projects",
+            "check": "events", "recall": "events"}  # fmt: skip
 
 
 class SyncError(MlpathError):

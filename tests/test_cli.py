@@ -31,13 +31,13 @@ def test_fresh_status_lists_the_core_path_at_zero(mlpath: Callable[..., Result])
     status = data(mlpath("status", "--json"), "status")
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
-        "activity", "this_week", "streak", "pace", "finish",
+        "activity", "this_week", "streak", "pace", "finish", "goal_date", "recall_due",
     ]  # fmt: skip
     assert [r["id"] for r in status["roadmaps"]] == CORE
     assert all(r["percent"] == 0 for r in status["roadmaps"])
     assert list(status["roadmaps"][0]) == [
         "id", "title", "total", "done", "skipped", "started", "percent", "hours_total",
-        "hours_left",
+        "hours_left", "checks", "checks_ticked",
     ]  # fmt: skip
     assert status["in_progress"] == []
     assert status["next"][0]["id"] == "foundations/python-basics"

@@ -24,11 +24,12 @@ def test_show_has_every_field_and_state(mlpath: Callable[..., Result]) -> None:
     detail = data(mlpath("roadmap", "show", "foundations", "--json"), "roadmap show")
     assert list(detail) == [
         "id", "title", "summary", "requires", "followed", "builtin", "source", "topics",
-        "hours", "percent", "stages",
+        "hours", "percent", "checks", "checks_ticked", "stages",
     ]  # fmt: skip
     topic = detail["stages"][0]["topics"][0]
     assert list(topic) == [
-        "id", "title", "summary", "hours", "requires", "resources", "projects", "checks", "state",
+        "id", "title", "summary", "hours", "requires", "resources", "projects", "checks",
+        "checks_ticked", "state",
     ]  # fmt: skip
     assert (topic["id"], topic["state"]) == ("foundations/python-basics", "done")
     assert list(topic["resources"][0]) == ["title", "url", "kind"]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from mlpath import dates, export, records
 from mlpath.errors import InvalidInputError, StoreError
+from mlpath.recall_core import RATINGS, card_row
 from mlpath.records import At
 from mlpath.store import Store
 from mlpath.store import events as ev
@@ -31,7 +32,8 @@ from mlpath.store.topics import STATES
 from tests.conftest import Result
 
 DERIVED = ("topic_state", "topic_weeks", "entries", "entry_tags", "entry_topics",
-           "entry_visibility", "settings", "breaks", "follows", "projects")  # fmt: skip
+           "entry_visibility", "settings", "breaks", "follows", "projects", "checks", "reviews",
+           "recall_cards")  # fmt: skip
 Rows = list[tuple[Any, ...]]
 
 
@@ -52,6 +54,9 @@ SETTING_KEYS = ("weekly-hours", "x-colour")
 WEEKS = ("2026-W10", "2026-W53", "1900-W01")
 ROADMAPS = ("demo", "mlops")
 PROJECT_UIDS = ("0f" * 16, "a1" * 16)
+CHECKS = ("a/x#1", "a/x#2", "b/z#1")
+REVIEWS = tuple(f"{t}#{ev.make_id(NOW // 1000 + i, bytes(10))}"
+                for i, t in enumerate(("a/x", "a/x", "b/z")))  # fmt: skip
 TARGETS: dict[str, Sequence[str]] = {
     "topic": TOPICS,
     "entry": UIDS,
@@ -60,6 +65,8 @@ TARGETS: dict[str, Sequence[str]] = {
     "break": WEEKS,
     "follow": ROADMAPS,
     "project": PROJECT_UIDS,
+    "check": CHECKS,
+    "recall": REVIEWS,
 }
 
 ids = st.builds(
@@ -142,6 +149,10 @@ def data_of(draw: st.DrawFn, kind: str, target: str) -> dict[str, Any]:
         return {"on": draw(st.booleans())}
     if kind == "follow":
         return {"on": draw(st.none() | st.booleans())}
+    if kind == "check":
+        return {"on": draw(st.booleans()), "note": draw(st.none() | words)}
+    if kind == "recall":
+        return {"rating": draw(st.none() | st.sampled_from(RATINGS)), "at": draw(stamps)}
     assert kind == "project"
     return _project_data(draw)
 
@@ -231,10 +242,28 @@ def model(made: Sequence[Event]) -> dict[str, Counter[tuple[Any, ...]]]:
         elif kind == "follow":
             on = data["on"]
             rows["follows"].append((target, None if on is None else int(on), w.hlc, w.id))
+        elif kind == "check":
+            topic, _, number = target.rpartition("#")
+            rows["checks"].append((target, topic, int(number), int(data["on"]), data["note"],
+                                   w.day, w.hlc, w.id))  # fmt: skip
+        elif kind == "recall":
+            rows["reviews"].append((target, target.rpartition("#")[0], data["rating"],
+                                    data["at"], w.hlc, w.id))  # fmt: skip
         else:
             rows["projects"].append((target, data["name"], data["template"], data["path"],
                                      data["created_at"], json.dumps(data["topics"]),
                                      data["host"], w.replica, w.hlc, w.id))  # fmt: skip
+    # A topic done has a card: replayed from the ratings that came after its done event.
+    for (kind, topic), w in best.items():
+        if kind == "topic" and w.data["state"] == "done":
+            ratings = sorted(
+                (r for (k, t), r in best.items() if k == "recall"
+                 and t.rpartition("#")[0] == topic and r.data["rating"] is not None
+                 and (r.hlc, r.id) > (w.hlc, w.id)),
+                key=lambda r: (r.hlc, r.id),
+            )  # fmt: skip
+            pairs = [(r.data["rating"], r.data["at"]) for r in ratings]
+            rows["recall_cards"].append(card_row(topic, w.recorded, w.day, pairs))
     weeks = Counter(
         dates.week_of(dt.date.fromisoformat(e.day))
         for e in made
@@ -289,6 +318,8 @@ def local_data(kind: str) -> tuple[str, dict[str, Any]]:
             "created_at": "2026-03-02T10:00:00Z",
             "host": "box",
         },
+        "check": {"on": False, "note": None},
+        "recall": {"rating": "good", "at": "2026-03-02T10:00:00Z"},
     }
     return TARGETS[kind][0], values[kind]
 
@@ -436,6 +467,8 @@ def _pair(kind: str) -> tuple[Event, Event]:
         "break": {"on": True},
         "follow": {"on": True},
         "project": {**data, "name": "there", "host": None},
+        "check": {"on": True, "note": "tie"},
+        "recall": {"rating": "again", "at": "2026-03-02T10:00:01Z"},
     }
     low = Event(ev.make_id(NOW // 1000 + 1, bytes(10)), "0a1b2c3d4e5f6a7b", NOW,
                 "2026-03-02T10:00:00Z", kind, target, None, data)  # fmt: skip

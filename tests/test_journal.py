@@ -236,7 +236,7 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
     status = data(mlpath("status", "--json"), "status")
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
-        "activity", "this_week", "streak", "pace", "finish",
+        "activity", "this_week", "streak", "pace", "finish", "goal_date", "recall_due",
     ]  # fmt: skip
     assert len(status["activity"]) == 26
     assert list(status["activity"][0]) == ["week", "hours", "entries", "on_break"]
@@ -248,8 +248,11 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
     assert list(status["finish"]) == ["date", "roadmaps"]
     assert [r["id"] for r in status["finish"]["roadmaps"]] == [r["id"] for r in status["roadmaps"]]
     assert list(status["finish"]["roadmaps"][0]) == ["id", "hours_left", "date"]
-    days = math.ceil(status["hours_left"] / 6.0 * 7)
-    assert status["finish"]["date"] == ago(-days)
+    # This week's 6 h meet the pace of 6 h: the plan starts next week, 6 h a week, and ends on
+    # the Sunday of its last week.
+    weeks = math.ceil(status["hours_left"] / 6.0)
+    sunday = dates.monday(week_ago(0)) + dt.timedelta(weeks=weeks, days=6)
+    assert status["finish"]["date"] == sunday.isoformat()
 
     text = mlpath("status").stdout
     activity = next(line for line in text.splitlines() if line.startswith("Activity"))
@@ -289,7 +292,13 @@ def test_weekly_goal_is_a_setting(mlpath: Callable[..., Result]) -> None:
                 "value": 10.0,
                 "default": 10.0,
                 "description": shown["settings"][0]["description"],
-            }
+            },
+            {
+                "key": "goal-date",
+                "value": None,
+                "default": None,
+                "description": shown["settings"][1]["description"],
+            },
         ]
     }
     assert (
@@ -327,7 +336,7 @@ def test_review_of_a_week(mlpath: Callable[..., Result], monkeypatch: pytest.Mon
     week = data(mlpath("review", "--json"), "review")
     assert list(week) == [
         "week", "start", "end", "on_break", "hours", "goal", "entries", "topics", "commits",
-        "streak", "pace", "finish",
+        "streak", "pace", "finish", "goal_date",
     ]  # fmt: skip
     monday = dates.monday(week_ago(0))
     assert (week["week"], week["start"], week["end"]) == (
@@ -391,7 +400,7 @@ def test_moving_time_zone_never_moves_an_entry_to_another_week(
         assert (second.day, second.week) == ("2027-01-05", "2027-W01")
         listed = journal.entries(store, today=dt.date(2027, 1, 5))
         assert [(w.week, w.hours) for w in listed.weeks] == [("2027-W01", 3.0), ("2026-W53", 2.0)]
-        outlook = activity.outlook(store, [], today=dt.date(2027, 1, 5))
+        outlook = activity.outlook(store, [], [], today=dt.date(2027, 1, 5))
         assert [(w.week, w.hours) for w in outlook.activity[-2:]] == [
             ("2026-W53", 2.0),
             ("2027-W01", 3.0),

@@ -1,12 +1,11 @@
-"""Streak, pace and finish-date rules, one table each (weeks are indexes: 100 is "now")."""
+"""Streak and pace rules, one table each (weeks are indexes: 100 is "now"); the finish dates
+are the plan's (tests/test_plan.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from mlpath.pace import Finish, Pace, RoadmapFinish, Streak, finish, pace, streak
+from mlpath.pace import Pace, Streak, pace, streak
 
 NOW = 100
 
@@ -69,42 +68,3 @@ GOAL = 10.0
 )
 def test_pace(hours: dict[int, float], breaks: list[int], expected: Pace) -> None:
     assert pace(hours, breaks, NOW, GOAL) == expected
-
-
-TODAY = dt.date(2026, 11, 18)
-
-
-@pytest.mark.parametrize(
-    ("left", "per_week", "expected"),
-    [
-        pytest.param([], 10.0, Finish(None, []), id="following nothing"),
-        pytest.param(
-            [("a", 0.0)], 10.0, Finish(None, [RoadmapFinish("a", 0.0, None)]), id="all done"
-        ),
-        pytest.param(
-            [("a", 20.0), ("b", 10.0)],
-            10.0,
-            Finish(
-                "2026-12-09",
-                [RoadmapFinish("a", 20.0, "2026-12-02"), RoadmapFinish("b", 10.0, "2026-12-09")],
-            ),
-            id="in path order: each after the ones before it",
-        ),
-        pytest.param(
-            [("a", 0.0), ("b", 5.0)],
-            10.0,
-            Finish(
-                "2026-11-22", [RoadmapFinish("a", 0.0, None), RoadmapFinish("b", 5.0, "2026-11-22")]
-            ),
-            id="half a week rounds up to whole days",
-        ),
-        pytest.param(
-            [("a", 12.0)], 0.0, Finish(None, [RoadmapFinish("a", 12.0, None)]), id="no pace"
-        ),
-        pytest.param(
-            [("a", 1e9)], 0.01, Finish(None, [RoadmapFinish("a", 1e9, None)]), id="beyond 9999"
-        ),
-    ],
-)
-def test_finish(left: list[tuple[str, float]], per_week: float, expected: Finish) -> None:
-    assert finish(left, per_week, TODAY) == expected

@@ -7,6 +7,7 @@ remote is a bare repository in tmp_path: no test uses the network.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -994,3 +995,27 @@ def test_with_a_git_identity_sync_commits_as_the_learner(
     b.log("second", "--hours", "1")
     b.sync()
     assert _authors(cluster.remote) == {f"{expected}|{expected}"}
+
+
+def test_ticks_and_recall_sync_and_give_the_same_schedule_everywhere(cluster: Cluster) -> None:
+    """A recall card is replayed from events, so a machine that receives the done event and
+    the ratings (in whatever order they arrive) schedules the topic the same way."""
+    a, b = cluster.machine("A"), cluster.machine("B", offset=-3_600_000_000)  # B's clock 1 h behind
+    a.init(create=True)
+    b.init()
+    day = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+    a.ok("done", "python-basics", "--date", day)
+    a.ok("check", "python-basics", "1", "--note", "https://example.org/nb")
+    sync_all([a, b])
+    b.ok("recall", "python-basics", "--rating", "hard")
+    b.ok("check", "python-basics", "2")
+    a.ok("recall", "python-basics", "--rating", "good")  # before A has seen B's rating
+    sync_all([a, b])
+    cards = [m.data("recall") for m in (a, b)]
+    assert cards[0] == cards[1]
+    listed = [*cards[0]["due"], *cards[0]["upcoming"]]
+    assert [(c["id"], c["reviews"]) for c in listed] == [("foundations/python-basics", 2)]
+    shown = [m.data("show", "python-basics")["checks"] for m in (a, b)]
+    assert shown[0] == shown[1]
+    assert [c["ticked"] for c in shown[0]] == [True, True]
+    assert_same([a, b])

@@ -161,11 +161,15 @@ MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "maintenance": [("app", None, None)],
     "history": [("app", None, None)],
     "sync": [("sync_app", "sync", "Your data")],
+    "plan": [("app", None, None)],
+    "recall": [("app", None, None)],
 }
 # Which module provides each top-level command, so that a run imports only that module
 # (a test keeps this in step with the modules).
 COMMANDS = {
-    **dict.fromkeys(("status", "next", "start", "done", "skip", "reset", "show"), "progress"),
+    **dict.fromkeys(
+        ("status", "next", "start", "done", "skip", "reset", "show", "check"), "progress"
+    ),
     **dict.fromkeys(("new-project", "projects"), "projects"),
     "roadmap": "roadmap",
     **dict.fromkeys(("log", "note", "journal", "review"), "journal"),
@@ -173,6 +177,8 @@ COMMANDS = {
     **dict.fromkeys(("backup", "doctor"), "maintenance"),
     **dict.fromkeys(("undo", "redo"), "history"),
     "sync": "sync",
+    "plan": "plan",
+    "recall": "recall",
 }
 
 

@@ -98,3 +98,26 @@ def show(topic: TopicArg, as_json: JsonOpt = False) -> None:
     with Store.open() as store:
         result = progress.show(catalog, store, topic)
     emit("show", result, as_json, text.render_show)
+
+
+@app.command(rich_help_panel="Progress")
+def check(
+    topic: TopicArg,
+    numbers: Annotated[
+        list[int], typer.Argument(metavar="N...", help="Which self-checks, as `show` numbers them.")
+    ],
+    undo: Annotated[bool, typer.Option("--undo", help="Untick them instead.")] = False,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="Evidence: a link to a notebook, a commit..."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tick a topic's self-checks: what you can now do, with evidence if you like."""
+    from mlpath import selfcheck
+    from mlpath.render.progress import render_check
+
+    catalog = load_catalog()
+    with Store.open(create=True) as store:
+        result = selfcheck.check(catalog, store, topic, numbers, undo=undo, note=note)
+    emit("check", result, as_json, render_check)

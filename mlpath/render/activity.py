@@ -1,13 +1,17 @@
 """The learning-rhythm lines that status and review share: this week, the activity heatmap,
-the streak, the pace and the finish date."""
+the streak, the pace, the finish date, the goal date and the recall count."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from mlpath.activity import WeekHours, WeekTotal
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.render.output import Out, Segment, hours, plural
+
+if TYPE_CHECKING:
+    from mlpath.progress import Goal
 
 # Levels of a week's hours against the goal: none, under a third, under two thirds, under
 # the goal, goal met. Plain text uses one ASCII character a week so the row pipes well.
@@ -48,9 +52,34 @@ def pace_text(pace: Pace) -> str:
 def finish_text(finish: Finish, pace: Pace) -> str:
     if finish.date:
         return f"around {day(finish.date)} at this pace"
-    if any(r.hours_left for r in finish.roadmaps) and pace.hours_per_week <= 0:
-        return "no estimate: no hours logged lately (mlpath log --hours H)"
+    if any(r.hours_left for r in finish.roadmaps):
+        if pace.hours_per_week <= 0:
+            return "no estimate: no hours logged lately (mlpath log --hours H)"
+        return "no estimate: at this pace, beyond the dates mlpath supports"
     return "nothing left on your path"
+
+
+def goal_line(out: Out, goal: Goal | None) -> None:
+    """Where the learner stands against their goal date."""
+    if goal is None:
+        return
+    if goal.hours_per_week is None:
+        labelled(out, "Goal", f"{day(goal.date)}: ", ("no full week is left before it", "yellow"),
+                 ("  (mlpath config set goal-date DATE)", "grey50"))  # fmt: skip
+        return
+    verdict: Segment = ("on track", "green") if goal.on_track else ("behind", "yellow")
+    labelled(
+        out,
+        "Goal",
+        f"{day(goal.date)}: needs {goal.hours_per_week:g} h a week (you do {goal.pace:g} h) · ",
+        verdict,
+    )
+
+
+def recall_line(out: Out, due: int) -> None:
+    if due:
+        labelled(out, "Recall", f"{plural(due, 'finished topic')} to review: ",
+                 ("mlpath recall", "bold"))  # fmt: skip
 
 
 def labelled(out: Out, label: str, *segments: Segment) -> None:

@@ -32,8 +32,14 @@ def render_imported(result: ImportResult, out: Out) -> None:
 
 
 def _row(setting: Setting) -> list[Segment]:
-    default = " (default)" if setting.value == setting.default else ""
-    return [(setting.key, "bold"), f"{setting.value:g}{default}", (setting.description, "grey50")]
+    if setting.value is None:
+        shown = "not set"
+    elif isinstance(setting.value, str):
+        shown = setting.value
+    else:
+        default = " (default)" if setting.value == setting.default else ""
+        shown = f"{setting.value:g}{default}"
+    return [(setting.key, "bold"), shown, (setting.description, "grey50")]
 
 
 def render_config(result: ConfigResult, out: Out) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
 from mlpath.render import activity
 from mlpath.render.output import Out, Segment, hours, local_date, plural, warn
+from mlpath.selfcheck import CheckResult, CheckRow
 
 STATE_STYLE = {
     "not-started": ("not started", "grey50"),
@@ -63,6 +64,8 @@ def render_status(result: StatusResult, out: Out) -> None:
         (f"  {len(result.activity)} weeks to {result.this_week.week}", "grey50"),
     )
     activity.rhythm(out, result.streak, result.pace, result.finish)
+    activity.goal_line(out, result.goal_date)
+    activity.recall_line(out, result.recall_due)
     if result.in_progress:
         out.blank()
         out.line(("In progress", "bold yellow"))
@@ -111,6 +114,11 @@ def render_mark(result: MarkResult, out: Out) -> None:
         )
         if change.unmet:
             warn(f"{change.topic.id} has unfinished prerequisites: {', '.join(change.unmet)}")
+        if change.open_checks:
+            out.line(
+                (f"  {plural(change.open_checks, 'self-check')} still open: tick what you can "
+                 f"do with `mlpath check {change.topic.id} N`", "grey50")
+            )  # fmt: skip
     for row in result.unchanged:
         out.line((row.id, "bold"), " is already ", state(row.state), "; nothing to change")
     for p in result.roadmaps:
@@ -142,9 +150,12 @@ def render_show(detail: TopicDetail, out: Out) -> None:
             out.line("  • ", out.link(res["title"], res["url"]), (f"  ({res['kind']})", "grey50"))
     if detail.checks:
         out.blank()
-        out.line(("Check yourself", "bold"))
+        ticked = sum(1 for c in detail.checks if c.ticked)
+        out.line(("Check yourself", "bold"), (f"  {ticked}/{len(detail.checks)} ticked", "grey50"))
         for check in detail.checks:
-            out.line("  □ " if out.rich else "  [ ] ", check)
+            checks_line(out, check)
+        if ticked < len(detail.checks):
+            out.line((f"  Tick one with `mlpath check {detail.id} N`.", "grey50"))
     for heading, links in (("Requires", detail.requires), ("Unlocks", detail.unlocks)):
         if links:
             out.blank()
@@ -171,3 +182,29 @@ def render_show(detail: TopicDetail, out: Out) -> None:
         out.line(("Notes", "bold"))
         for note in detail.notes:
             entry(out, note)
+
+
+def checks_line(out: Out, check: CheckRow) -> None:
+    """One self-check with its box: ticked only by `mlpath check`."""
+    box = ("[x]", "green") if check.ticked else "[ ]"
+    out.line(f"  {check.number}. ", box, " ", check.text)
+    if check.ticked:
+        evidence = f" · {check.note}" if check.note else ""
+        out.line((f"        ticked {check.day or ''}{evidence}", "grey50"))
+
+
+def render_check(result: CheckResult, out: Out) -> None:
+    verb = "Ticked" if result.action == "tick" else "Unticked"
+    if result.changed:
+        numbers = ", ".join(map(str, result.changed))
+        out.line((f"{verb} ", "bold"), f"{numbers} of ", (result.topic, "bold"),
+                 f" · {result.title}")  # fmt: skip
+    if result.unchanged:
+        already = "ticked" if result.action == "tick" else "not ticked"
+        out.line(f"Already {already}: {', '.join(map(str, result.unchanged))}; nothing to change")
+    for row in result.checks:
+        checks_line(out, row)
+    if result.open:
+        out.line((f"{plural(result.open, 'self-check')} open.", "grey50"))
+    else:
+        out.line(("Every self-check ticked.", "green"))

@@ -32,6 +32,7 @@ def render_review(result: ReviewResult, out: Out) -> None:
     commits = [f"{plural(n, 'commit')} in {name}" for name, n in per_project.items()]
     activity.labelled(out, "Commits", join(commits) if commits else ("none", "grey50"))
     activity.rhythm(out, result.streak, result.pace, result.finish)
+    activity.goal_line(out, result.goal_date)
     for row in result.finish.roadmaps:
         if row.date:
             out.line(" " * activity.LABEL, f"{row.id} by {row.date}")

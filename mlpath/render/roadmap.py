@@ -37,7 +37,8 @@ def render_detail(detail: RoadmapDetail, out: Out) -> None:
     follow = "followed" if detail.followed else "not followed"
     out.line((detail.title, "bold"), "  ", (detail.id, "grey50"))
     out.line(
-        f"{detail.topics} topics · {hours(detail.hours)} · {detail.percent:.0f}% done · {follow}"
+        f"{detail.topics} topics · {hours(detail.hours)} · {detail.percent:.0f}% done · "
+        f"{detail.checks_ticked}/{detail.checks} self-checks ticked · {follow}"
     )
     if detail.requires:
         out.line(("Best after: ", "grey50"), ", ".join(detail.requires))
@@ -50,7 +51,13 @@ def render_detail(detail: RoadmapDetail, out: Out) -> None:
             out.line((stage["summary"], "grey50"))
         out.table(
             [
-                [(t["id"], "bold"), t["title"], (hours(t["hours"]), "grey50"), state(t["state"])]
+                [
+                    (t["id"], "bold"),
+                    t["title"],
+                    (hours(t["hours"]), "grey50"),
+                    state(t["state"]),
+                    (f"{len(t['checks_ticked'])}/{len(t['checks'])} checks", "grey50"),
+                ]
                 for t in stage["topics"]
             ]
         )

@@ -207,6 +207,12 @@ def _apply_batch(
         by_kind.setdefault(event.kind, []).append(event)
     for kind, group in by_kind.items():
         projectors[kind](conn, group)
+    if "topic" in by_kind or "recall" in by_kind:  # the recall cards these events change
+        from mlpath.store import recall
+
+        changed = [e.target for e in by_kind.get("topic", ())]
+        changed += [recall.topic_of(e.target) for e in by_kind.get("recall", ())]
+        recall.refresh(conn, changed)
     return fresh
 
 
@@ -214,7 +220,7 @@ Projector = Callable[[sqlite3.Connection, list[Event]], None]
 
 
 def _projectors() -> dict[str, Projector]:
-    from mlpath.store import entries, projects, registers, topics
+    from mlpath.store import checks, entries, projects, recall, registers, topics
 
     return {
         "topic": topics.project,
@@ -224,10 +230,22 @@ def _projectors() -> dict[str, Projector]:
         "break": registers.project_break,
         "follow": registers.project_follow,
         "project": projects.project,
+        "check": checks.project,
+        "recall": recall.project,
     }
 
 
-KINDS = ("topic", "entry", "entry.hidden", "setting", "break", "follow", "project")
+KINDS = (
+    "topic",
+    "entry",
+    "entry.hidden",
+    "setting",
+    "break",
+    "follow",
+    "project",
+    "check",
+    "recall",
+)
 
 # Where each kind's register keeps its winning event: (table, key column). Every register
 # table has the columns hlc and event, and keeps the value of its greatest (hlc, event).
@@ -239,6 +257,8 @@ REGISTERS = {
     "break": ("breaks", "week"),
     "follow": ("follows", "roadmap"),
     "project": ("projects", "uid"),
+    "check": ("checks", "key"),
+    "recall": ("reviews", "key"),
 }
 
 

@@ -192,6 +192,24 @@ EVENT_SCHEMA = (
         created_at TEXT NOT NULL, topics TEXT NOT NULL, host TEXT, replica TEXT NOT NULL,
         hlc INTEGER NOT NULL, event TEXT NOT NULL
     ) WITHOUT ROWID""",
+    # Self-checks: one register per (topic, number), target "topic#number".
+    """CREATE TABLE checks (
+        key TEXT PRIMARY KEY, topic TEXT NOT NULL, number INTEGER NOT NULL,
+        ticked INTEGER NOT NULL, note TEXT, day TEXT, hlc INTEGER NOT NULL, event TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX checks_by_topic ON checks (topic, ticked, number)",
+    # Recall: one register per rating, target "topic#review-id" (a null rating is one taken
+    # back), and each finished topic's FSRS card, replayed from its events.
+    """CREATE TABLE reviews (
+        key TEXT PRIMARY KEY, topic TEXT NOT NULL, rating TEXT, at TEXT NOT NULL,
+        hlc INTEGER NOT NULL, event TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX reviews_by_topic ON reviews (topic, hlc, event)",
+    """CREATE TABLE recall_cards (
+        topic TEXT PRIMARY KEY, enrolled TEXT NOT NULL, due TEXT NOT NULL,
+        last_review TEXT NOT NULL, stability REAL NOT NULL, difficulty REAL NOT NULL,
+        reviews INTEGER NOT NULL, lapses INTEGER NOT NULL
+    ) WITHOUT ROWID""",
     # This store's own changes, for undo (local: they do not sync).
     """CREATE TABLE changes (
         id TEXT PRIMARY KEY, hlc INTEGER NOT NULL, recorded TEXT NOT NULL,

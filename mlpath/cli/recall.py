@@ -1,0 +1,81 @@
+"""recall: spaced review of the topics you finished."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from mlpath.cli.common import JsonOpt, emit
+
+app = typer.Typer()
+
+
+@app.command(rich_help_panel="Progress")
+def recall(
+    topic: Annotated[
+        str | None,
+        typer.Argument(metavar="TOPIC", help="Review this finished topic (default: list them)."),
+    ] = None,
+    first: Annotated[
+        bool, typer.Option("--next", help="Review the due topic most at risk of being forgotten.")
+    ] = False,
+    rating: Annotated[
+        str | None,
+        typer.Option(
+            "--rating",
+            metavar="RATING",
+            help="How well you remembered: again, hard, good or easy (asked on a terminal).",
+        ),
+    ] = None,
+    reopen: Annotated[
+        bool, typer.Option("--reopen", help="With --rating again: start the topic again.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Finished topics due for a review, most at risk first; or review one."""
+    from mlpath import recall as recalling
+    from mlpath.errors import InvalidInputError
+    from mlpath.render import recall as text
+    from mlpath.roadmaps import load_catalog
+    from mlpath.store import Store
+
+    catalog = load_catalog()
+    if topic is None and not first:
+        if rating is not None or reopen:
+            raise InvalidInputError(
+                "--rating and --reopen are for a review: name a TOPIC or pass --next"
+            )
+        with Store.open() as store:
+            listed = recalling.listing(catalog, store)
+        emit("recall", listed, as_json, text.render_listing)
+        return
+    if topic is not None and first:
+        raise InvalidInputError("name a TOPIC or pass --next, not both")
+    with Store.open(create=True) as store:
+        asked = recalling.review(catalog, store, topic)
+        if rating is None:
+            if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise InvalidInputError(
+                    "recall asks how well you remembered on a terminal; "
+                    "here, pass --rating again|hard|good|easy"
+                )
+            from mlpath.render.output import Out
+
+            text.render_review(asked, Out())
+            import click
+
+            from mlpath.recall_core import RATINGS
+
+            rating = typer.prompt(
+                "How well did you remember it?", type=click.Choice(RATINGS), show_choices=True
+            )
+            if rating == "again" and not reopen:
+                reopen = typer.confirm(f"Start {asked.topic} again to relearn it?", default=False)
+        elif not as_json:
+            from mlpath.render.output import Out
+
+            text.render_review(asked, Out())
+        rated = recalling.rate(catalog, store, asked.topic, rating, reopen=reopen)
+    emit("recall", rated, as_json, text.render_rated)

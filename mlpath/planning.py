@@ -1,0 +1,108 @@
+"""`mlpath plan`: the topics left, week by week, at the learner's pace (or one they choose, or
+the one that makes a date), as text, JSON or an iCalendar file."""
+
+import datetime as dt
+from pathlib import Path
+from typing import NamedTuple
+
+from mlpath import activity, dates, progress
+from mlpath.errors import InvalidInputError, check_count
+from mlpath.plan import Week, needed, schedule
+from mlpath.roadmaps import Catalog
+from mlpath.store import Store
+from mlpath.store import topics as topic_store
+
+
+class PlanResult(NamedTuple):
+    roadmaps: list[str]
+    hours_left: float
+    hours_per_week: float
+    source: str  # log | goal (the weekly goal, too little logged) | option | until
+    logged_this_week: float
+    weeks: list[Week]  # the weeks with work (the first --weeks of them)
+    more_weeks: int  # weeks with work after those shown
+    breaks: list[str]  # break weeks the plan goes around
+    finish: str | None  # the Sunday of the last week with work
+    until: str | None  # the date planned to (--until)
+    ics: str | None  # the calendar file written (--ics)
+
+
+def plan(
+    catalog: Catalog,
+    store: Store,
+    *,
+    roadmap_id: str | None = None,
+    hours_per_week: float | None = None,
+    weeks: int | None = None,
+    until: str | None = None,
+    today: dt.date | None = None,
+) -> PlanResult:
+    today = today or dt.date.today()
+    if weeks is not None:
+        check_count(weeks, "--weeks")
+    if hours_per_week is not None and until is not None:
+        raise InvalidInputError("--hours-per-week and --until both set the pace: choose one")
+    if hours_per_week is not None and not 0 < hours_per_week <= 168:
+        raise InvalidInputError(
+            f"--hours-per-week must be above 0 and at most 168, not {hours_per_week:g}"
+        )
+    roadmaps = progress.scope(catalog, store, roadmap_id)
+    states = topic_store.states(store)
+    topics = [t for r in roadmaps for t in r.topics]
+    tasks = progress.tasks(topics, states)
+    left = [(r.id, progress.roadmap_progress(r, states).hours_left) for r in roadmaps]
+    hours_left = sum(h for _, h in left)
+    base = activity.outlook(store, left, tasks, today)  # the plan at the learner's pace
+    source = base.pace.source
+    per_week = base.pace.hours_per_week
+    goal_day = None
+    if hours_per_week is not None:
+        per_week, source = hours_per_week, "option"
+    elif until is not None:
+        goal_day = dates.parse_day(until, today, "--until")
+        need = needed(hours_left, goal_day, today, base.this_week.hours, base.breaks)
+        if need.hours_per_week is None:
+            raise InvalidInputError(
+                f"--until {goal_day.isoformat()} leaves no full week to learn in "
+                f"(a plan's weeks end on Sundays; this week is {dates.week_of(today)})"
+            )
+        per_week, source = need.hours_per_week, "until"
+    planned = base.plan
+    if source in ("option", "until"):
+        current = dates.week_index(dates.week_of(today))
+        planned = schedule(tasks, per_week, current, base.this_week.hours, base.breaks)
+    shown = planned.weeks if weeks is None else planned.weeks[:weeks]
+    return PlanResult(
+        roadmaps=[r.id for r in roadmaps],
+        hours_left=hours_left,
+        hours_per_week=per_week,
+        source=source,
+        logged_this_week=base.this_week.hours,
+        weeks=shown,
+        more_weeks=len(planned.weeks) - len(shown),
+        breaks=planned.breaks,
+        finish=planned.finish,
+        until=goal_day.isoformat() if goal_day else None,
+        ics=None,
+    )
+
+
+def write_ics(result: PlanResult, file: Path, remind: str | None) -> PlanResult:
+    """Write the plan's weeks to ``file`` as an iCalendar file, atomically."""
+    from mlpath import paths
+    from mlpath.fileio import write_named_file
+    from mlpath.ics import calendar
+
+    at = _time(remind) if remind is not None else None
+    write_named_file(file, calendar(result.weeks, at, dt.datetime.now(dt.UTC)))
+    return result._replace(ics=paths.display(file))
+
+
+def _time(text: str) -> dt.time:
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return dt.time(hour, minute)
+    except ValueError:
+        raise InvalidInputError(
+            f"--remind takes a time of day as HH:MM (24-hour), not '{text}'"
+        ) from None
