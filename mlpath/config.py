@@ -49,16 +49,19 @@ def normalise(key: str, text: str) -> str:
     """The stored form of a value the learner typed, or an error saying what is allowed."""
     spec = _spec(key)
     if spec.kind == "date":
+        import re
+
         from mlpath import dates
 
+        word = text.strip()
         try:
-            day = dt.date.fromisoformat(text.strip())
+            day = dt.date.fromisoformat(word) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word) else None
         except ValueError:
-            raise InvalidInputError(f"{key} must be a date (YYYY-MM-DD), not '{text}'") from None
-        if not dates.in_range(day) or len(text.strip()) != 10:
-            raise InvalidInputError(
-                f"{key} must be a date (YYYY-MM-DD) from {dates.RANGE_WORDS}, not '{text}'"
-            )
+            day = None
+        if day is None:
+            raise InvalidInputError(f"{key} must be a date as YYYY-MM-DD, not '{text}'")
+        if not dates.in_range(day):
+            raise InvalidInputError(f"{key} must be a date from {dates.RANGE_WORDS}, not '{text}'")
         return day.isoformat()
     try:
         value = float(text)

@@ -38,11 +38,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     if path.is_symlink():
         path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The temp file's name must fit where the file's own does (255 bytes on most systems).
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            # mkstemp makes the file private (0600): give it the mode the file had, or the
+            # one a new file gets, so that replacing a file does not change who may read it.
+            os.fchmod(fh.fileno(), _mode_for(path))
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -72,13 +76,30 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_named_file(path: Path, data: bytes) -> None:
-    """``atomic_write_bytes`` to a file the learner named, a failure said in one line."""
+def _mode_for(path: Path) -> int:
     try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_named_file(path: Path, data: bytes) -> None:
+    """``atomic_write_bytes`` to a file the learner named, a failure said in one line. The
+    folder it goes in must exist already (through a link too): a mistyped folder is said,
+    not made."""
+    from mlpath import paths
+
+    try:
+        target = path.resolve() if path.is_symlink() else path
+        if not target.parent.is_dir():
+            raise InvalidInputError(
+                f"cannot write {paths.display(path)} (no folder "
+                f"{paths.display(target.parent)}); nothing was changed"
+            )
         atomic_write_bytes(path, data)
     except OSError as exc:
-        from mlpath import paths
-
         why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror
         raise InvalidInputError(
             f"cannot write {paths.display(path)} ({why}); nothing was changed"

@@ -16,7 +16,9 @@ from mlpath.store import Store
 from mlpath.store import changes as change_store
 from mlpath.store import events as event_store
 from mlpath.store.changes import ChangeRecord
-from mlpath.store.events import Event
+from mlpath.store.events import Event, cancelled
+
+__all__ = ["cancelled", "history", "redo", "undo"]
 
 
 class Item(NamedTuple):
@@ -45,25 +47,6 @@ class ChangesResult(NamedTuple):
     changes: list[ChangeRow]  # newest first
     undo: str | None  # what `mlpath undo` would undo
     redo: str | None  # what `mlpath redo` would redo
-
-
-def cancelled(pairs: list[tuple[str, str | None]]) -> set[str]:
-    """Of events given as (id, the event it undoes or None), the ids whose effect an undo
-    took back for good. An undo can itself be undone (a redo undoes the undo, and so on), so
-    an event is cancelled when an event undoing it is not cancelled itself."""
-    undoers: dict[str, list[str]] = {}
-    for event, undoes in pairs:
-        if undoes:
-            undoers.setdefault(undoes, []).append(event)
-    known: dict[str, bool] = {}
-
-    def is_cancelled(event: str) -> bool:
-        if event not in known:
-            known[event] = False  # a cycle cannot happen: an undo comes after what it undoes
-            known[event] = any(not is_cancelled(u) for u in undoers.get(event, ()))
-        return known[event]
-
-    return {event for event, _ in pairs if is_cancelled(event)}
 
 
 # A register's value before anything was recorded in it.
@@ -139,8 +122,8 @@ def _reverse(store: Store, target: ChangeRecord, action: str) -> UndoResult:
             if change_store.foreign_after(store, last.kind, last.target, last.hlc, last.id):
                 skipped.append(Item(last.kind, last.target, f"{_name(store, last)}: changed since"))
                 continue
-            kind, data = _previous(store, first, last)
-            new = change.event(kind, last.target, {**data, "undoes": last.id}, last.day)
+            kind, data, day = _previous(store, first, last)
+            new = change.event(kind, last.target, {**data, "undoes": last.id}, day)
             made.append(new)
             reversed_.append(_described(store, last, new))
         change.add(made)
@@ -163,17 +146,19 @@ def _registers(store: Store, change: str) -> list[tuple[Event, Event]]:
                   reverse=True)  # fmt: skip
 
 
-def _previous(store: Store, first: Event, last: Event) -> tuple[str, dict[str, Any]]:
-    """The kind and value that undo records: the register's value before ``first``, or its
-    empty value. An entry that the change wrote is hidden again rather than emptied."""
+def _previous(store: Store, first: Event, last: Event) -> tuple[str, dict[str, Any], str | None]:
+    """The kind, value and day that undo records: the register's value before ``first``
+    (with the day it was about, so a topic finished last month is finished last month
+    again), or its empty value. An entry that the change wrote is hidden again rather than
+    emptied."""
     before = event_store.before(store.conn, first)
     if before is not None:
-        return first.kind, {k: v for k, v in before.data.items() if k != "undoes"}
+        return first.kind, {k: v for k, v in before.data.items() if k != "undoes"}, before.day
     if first.kind == "entry":
-        return "entry.hidden", {"hidden": True}
+        return "entry.hidden", {"hidden": True}, last.day
     if first.kind == "recall":  # a rating taken back
-        return "recall", {"rating": None, "at": first.data["at"]}
-    return first.kind, dict(_EMPTY[first.kind])
+        return "recall", {"rating": None, "at": first.data["at"]}, last.day
+    return first.kind, dict(_EMPTY[first.kind]), last.day
 
 
 def _name(store: Store, event: Event) -> str:

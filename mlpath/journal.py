@@ -430,7 +430,9 @@ def topic_changes(store: Store, week: str) -> TopicChanges:
 
     first = dates.monday(week)
     rows = topic_store.changed_between(store, first, first + dt.timedelta(days=6))
-    gone = cancelled([(event, undoes) for event, _, _, undoes in rows])
+    # An undo is about the day of the value it gives back, so it may sit in another week
+    # than the change it undoes: every undo counts, wherever it is.
+    gone = cancelled([(event, undoes) for event, _, _, undoes in rows] + topic_store.undos(store))
     found: dict[str, list[str]] = {"started": [], "done": [], "skipped": []}
     for event, topic, state, undoes in rows:
         if undoes or event in gone:

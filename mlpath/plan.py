@@ -24,6 +24,10 @@ from mlpath import dates
 _EPSILON = 1e-9
 # The last week a plan may reach: its Sunday must be a date Python can write (before 9999).
 LAST_WEEK = dates.week_index("9998-W52")
+# The longest plan worth working out, in weeks (about 100 years): at a pace so slow that the
+# plan runs longer, it has no finish date, and no command spends time or memory building it.
+MAX_WEEKS = 5200
+HOURS_IN_WEEK = 168.0
 
 
 class Task(NamedTuple):
@@ -123,7 +127,7 @@ def schedule(
     at = 0  # the task being planned
     left = queue[0][1] if queue else 0.0
     while at < len(queue):
-        if index > LAST_WEEK:
+        if index > LAST_WEEK or index - current >= MAX_WEEKS:
             return Plan(_counted(weeks, parts), skipped, total, False)
         if index in breaks:
             skipped.append(dates.week_at(index))

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from mlpath import activity, dates, progress
 from mlpath.errors import InvalidInputError, check_count
-from mlpath.plan import Week, needed, schedule
+from mlpath.plan import HOURS_IN_WEEK, Week, needed, schedule
 from mlpath.roadmaps import Catalog
 from mlpath.store import Store
 from mlpath.store import topics as topic_store
@@ -66,20 +66,24 @@ def plan(
                 f"--until {goal_day.isoformat()} leaves no full week to learn in "
                 f"(a plan's weeks end on Sundays; this week is {dates.week_of(today)})"
             )
+        if need.hours_per_week > HOURS_IN_WEEK:
+            raise InvalidInputError(
+                f"--until {goal_day.isoformat()} cannot be made: {hours_left:g} h in "
+                f"{need.weeks} weeks is {need.hours_per_week:g} h a week, more than a week has"
+            )
         per_week, source = need.hours_per_week, "until"
     planned = base.plan
     if source in ("option", "until"):
         current = dates.week_index(dates.week_of(today))
         planned = schedule(tasks, per_week, current, base.this_week.hours, base.breaks)
-    shown = planned.weeks if weeks is None else planned.weeks[:weeks]
     return PlanResult(
         roadmaps=[r.id for r in roadmaps],
         hours_left=hours_left,
         hours_per_week=per_week,
         source=source,
         logged_this_week=base.this_week.hours,
-        weeks=shown,
-        more_weeks=len(planned.weeks) - len(shown),
+        weeks=planned.weeks,
+        more_weeks=0,
         breaks=planned.breaks,
         finish=planned.finish,
         until=goal_day.isoformat() if goal_day else None,
@@ -87,22 +91,32 @@ def plan(
     )
 
 
-def write_ics(result: PlanResult, file: Path, remind: str | None) -> PlanResult:
-    """Write the plan's weeks to ``file`` as an iCalendar file, atomically."""
+def first_weeks(result: PlanResult, weeks: int | None) -> PlanResult:
+    """The plan with only its first ``weeks`` weeks to show (all of them for None)."""
+    if weeks is None:
+        return result
+    return result._replace(weeks=result.weeks[:weeks], more_weeks=max(len(result.weeks) - weeks, 0))
+
+
+def write_ics(result: PlanResult, file: Path, remind: dt.time | None) -> PlanResult:
+    """Write the plan's weeks to ``file`` as an iCalendar file, atomically. A plan this
+    command wrote there before is read first: its events that the new plan no longer has
+    are written again as cancelled, so that a calendar app removes them."""
     from mlpath import paths
     from mlpath.fileio import write_named_file
-    from mlpath.ics import calendar
+    from mlpath.ics import calendar, previous_events
 
-    at = _time(remind) if remind is not None else None
-    write_named_file(file, calendar(result.weeks, at, dt.datetime.now(dt.UTC)))
+    earlier = previous_events(file)
+    write_named_file(file, calendar(result.weeks, remind, dt.datetime.now(dt.UTC), earlier))
     return result._replace(ics=paths.display(file))
 
 
-def _time(text: str) -> dt.time:
-    try:
-        hour, minute = (int(part) for part in text.split(":"))
-        return dt.time(hour, minute)
-    except ValueError:
+def reminder_time(text: str) -> dt.time:
+    import re
+
+    found = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", text)
+    if found is None:
         raise InvalidInputError(
-            f"--remind takes a time of day as HH:MM (24-hour), not '{text}'"
-        ) from None
+            f"--remind takes a time of day as HH:MM (24-hour, 00:00 to 23:59), not '{text}'"
+        )
+    return dt.time(int(found[1]), int(found[2]))

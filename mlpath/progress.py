@@ -1,7 +1,7 @@
 """Topic progress: where the learner stands, what to learn next, and recording changes."""
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlpath import dates
@@ -259,14 +259,33 @@ def status(
         streak=ahead.streak,
         pace=ahead.pace,
         finish=ahead.finish,
-        goal_date=goal(store, ahead, hours_left, today),
-        recall_due=recall_due(store, ahead.breaks),
+        goal_date=_path_goal(catalog, store, states, roadmap_id, ahead, hours_left, today),
+        recall_due=recall_due(store, ahead.breaks, catalog.topics.keys()),
     )
 
 
-def recall_due(store: Store, breaks: set[int], now: "dt.datetime | None" = None) -> int:
+def _path_goal(
+    catalog: Catalog, store: Store, states: States, roadmap_id: str | None, ahead: Outlook,
+    hours_left: float, today: dt.date,
+) -> Goal | None:  # fmt: skip
+    """The goal date is for the followed roadmaps, whatever one ``--roadmap`` shows."""
+    from mlpath import config
+
+    if roadmap_id is None or config.goal_date(store) is None:
+        return goal(store, ahead, hours_left, today)
+    path = scope(catalog, store, None)
+    left = [(r.id, roadmap_progress(r, states).hours_left) for r in path]
+    topics = [t for r in path for t in r.topics]
+    whole = outlook(store, left, tasks(topics, states), today)
+    return goal(store, whole, sum(h for _, h in left), today)
+
+
+def recall_due(
+    store: Store, breaks: set[int], known: Collection[str], now: "dt.datetime | None" = None
+) -> int:
     """How many finished topics are due for a recall (read from the cards, without the
-    scheduler)."""
+    scheduler); ``known``: the topics of the catalogue (a card whose roadmap was removed is
+    not counted, as `recall` does not list it)."""
     from mlpath.recall_core import parse, pushed_back, stamp
     from mlpath.store import recall
 
@@ -274,8 +293,8 @@ def recall_due(store: Store, breaks: set[int], now: "dt.datetime | None" = None)
     pauses = sorted(breaks)
     return sum(
         1
-        for _, due, last in recall.due_by(store, stamp(now))
-        if pushed_back(parse(due), parse(last), pauses) <= now
+        for topic, due, last in recall.due_by(store, stamp(now))
+        if topic in known and pushed_back(parse(due), parse(last), pauses) <= now
     )
 
 

@@ -13,6 +13,7 @@ from mlpath.store import recall as recall_store
 from mlpath.store.events import new_id, now_micros
 
 CHECKS_SHOWN = 2  # self-checks asked at each review, in turn
+REOPENED = "relearning after a recall"  # the note on a topic started again by recall
 UPCOMING = 5  # topics not due yet that the listing names
 
 
@@ -126,21 +127,21 @@ def rate(
             "--reopen goes with --rating again: a topic you remembered stays done"
         )
     now = now or dt.datetime.now(dt.UTC)
-    with store.change(f"recall {topic_id} {rating}") as change:
+    today = dt.date.today().isoformat()
+    title = catalog.topics[topic_id].title
+    command = f"recall {topic_id} {rating}" + (" --reopen" if reopen else "")
+    with store.change(command) as change:  # the rating and the reopening undo together
         if recall_store.card(store, topic_id) is None:
             raise InvalidInputError(
                 f"{topic_id} is not done: recall is for the topics you finished"
             )
         target = f"{topic_id}#{new_id(now_micros() // 1000)}"
-        change.record("recall", target, {"rating": rating, "at": stamp(now)},
-                      dt.date.today().isoformat())  # fmt: skip
+        change.record("recall", target, {"rating": rating, "at": stamp(now)}, today)
         state = recall_store.card(store, topic_id)
-    assert state is not None
-    title = catalog.topics[topic_id].title
-    if reopen:  # in progress again: no card until it is done again, which enrols it afresh
-        from mlpath import progress
-
-        progress.mark(catalog, store, [topic_id], "start", note="relearning after a recall")
+        assert state is not None
+        if reopen:  # in progress again: no card until it is done again, which enrols it afresh
+            change.record("topic", topic_id, {"state": "started", "note": REOPENED}, today)
+    if reopen:
         return Rated(topic_id, title, rating, None, None, state.reviews, True)
     card = _card(state, title, sorted(activity.break_weeks(store)), now)
     days = max(0, (parse(card.due) - now).days)

@@ -79,6 +79,7 @@ def test_export_import_export_round_trips_into_an_empty_home(
 ) -> None:
     fill(mlpath)
     first = tmp_path / "out" / "mlpath.json"
+    first.parent.mkdir()  # -o names a file in a folder that exists (a missing one is refused)
     written = mlpath("export", "-o", str(first))
     assert written.stdout == (
         f"Exported 2 settings, 2 topic changes, 3 journal entries, 1 break week, 1 project "

@@ -28,6 +28,7 @@ from mlpath.store import Store
 from mlpath.store import events as ev
 from mlpath.store.entries import ref_of
 from mlpath.store.events import BEFORE_ALL, KINDS, REGISTERS, Event
+from mlpath.store.recall import enrolment
 from mlpath.store.topics import STATES
 from tests.conftest import Result
 
@@ -256,14 +257,17 @@ def model(made: Sequence[Event]) -> dict[str, Counter[tuple[Any, ...]]]:
     # A topic done has a card: replayed from the ratings that came after its done event.
     for (kind, topic), w in best.items():
         if kind == "topic" and w.data["state"] == "done":
+            history = sorted((e for e in made if e.kind == "topic" and e.target == topic),
+                             key=lambda e: (e.hlc, e.id))  # fmt: skip
+            start = enrolment(history)
             ratings = sorted(
                 (r for (k, t), r in best.items() if k == "recall"
                  and t.rpartition("#")[0] == topic and r.data["rating"] is not None
-                 and (r.hlc, r.id) > (w.hlc, w.id)),
+                 and (r.hlc, r.id) > (start.hlc, start.id)),
                 key=lambda r: (r.hlc, r.id),
             )  # fmt: skip
             pairs = [(r.data["rating"], r.data["at"]) for r in ratings]
-            rows["recall_cards"].append(card_row(topic, w.recorded, w.day, pairs))
+            rows["recall_cards"].append(card_row(topic, start.recorded, start.day, pairs))
     weeks = Counter(
         dates.week_of(dt.date.fromisoformat(e.day))
         for e in made

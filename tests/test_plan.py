@@ -12,7 +12,7 @@ import icalendar
 import pytest
 
 from mlpath import dates
-from mlpath.plan import LAST_WEEK, Plan, Task, needed, order, schedule
+from mlpath.plan import LAST_WEEK, MAX_WEEKS, Plan, Task, needed, order, schedule
 from tests.conftest import Result
 from tests.test_cli import data
 
@@ -243,6 +243,13 @@ def test_plan_until_finishes_by_the_date(mlpath: Callable[..., Result]) -> None:
         (["--hours-per-week", "0"], "--hours-per-week must be above 0"),
         (["--weeks", "0"], "--weeks must be a whole number from 1"),
         (["--remind", "09:00"], "--remind goes with --ics FILE"),
+        (
+            ["--ics", "/nonexistent-dir/p.ics", "--remind", "99999999999999999999:00"],
+            "--remind takes a time",
+        ),
+        (["--ics", "/nonexistent-dir/p.ics", "--remind", "24:00"], "--remind takes a time"),
+        (["--ics", "/nonexistent-dir/p.ics", "--remind", "9:5"], "--remind takes a time"),
+        (["--ics", "/nonexistent-dir/p.ics", "--remind", " 09:00"], "--remind takes a time"),
         (["--until", "someday"], "--until"),
     ],
 )
@@ -272,9 +279,10 @@ def test_ics_parses_back_to_the_plan_with_stable_uids(
     mlpath: Callable[..., Result], tmp_path: Path
 ) -> None:
     target = tmp_path / "plan.ics"
-    planned = data(mlpath("plan", "--weeks", "6", "--ics", str(target), "--remind", "08:30",
-                          "--json"), "plan")  # fmt: skip
-    assert planned["ics"] == str(target)
+    shown = data(mlpath("plan", "--weeks", "6", "--ics", str(target), "--remind", "08:30",
+                        "--json"), "plan")  # fmt: skip
+    assert shown["ics"] == str(target) and len(shown["weeks"]) == 6
+    planned = data(mlpath("plan", "--json"), "plan")  # the file holds the whole plan
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     events = list(calendar.walk("VEVENT"))
     expected = [(s, w) for w in planned["weeks"] for s in w["topics"]]
@@ -290,7 +298,7 @@ def test_ics_parses_back_to_the_plan_with_stable_uids(
     uids = [str(e["uid"]) for e in events]
     assert len(set(uids)) == len(uids)
     # A slower plan moves the same events: the same UIDs, other dates.
-    mlpath("plan", "--weeks", "6", "--hours-per-week", "3", "--ics", str(target))
+    mlpath("plan", "--hours-per-week", "3", "--ics", str(target))
     again = {
         str(e["uid"]): e for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
     }
@@ -317,3 +325,104 @@ def test_readme_months_for_the_core_path_match_the_roadmaps() -> None:
     hours = sum(catalog.roadmaps[r].total_hours for r in DEFAULT_PATH)
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"{hours:,.0f} hours) takes about {math.ceil(hours / 10)} weeks" in readme
+
+
+def test_a_date_that_needs_more_hours_than_a_week_has_is_out_of_reach(
+    mlpath: Callable[..., Result],
+) -> None:
+    monday = dates.monday(dates.week_of(dt.date.today()))
+    soon = (monday + dt.timedelta(days=13)).isoformat()  # next week's Sunday: two weeks
+    result = mlpath("plan", "--until", soon)
+    assert result.exit_code == 1 and "cannot be made" in result.stderr
+    assert "more than a week has" in result.stderr
+    assert mlpath("config", "set", "goal-date", soon).exit_code == 0
+    goal = data(mlpath("status", "--json"), "status")["goal_date"]
+    assert goal["hours_per_week"] > 168 and not goal["on_track"]
+    assert "out of reach" in mlpath("status").stdout
+
+
+def test_the_goal_is_for_the_path_whatever_roadmap_status_shows(
+    mlpath: Callable[..., Result],
+) -> None:
+    goal = (dt.date.today() + dt.timedelta(days=500)).isoformat()
+    assert mlpath("config", "set", "goal-date", goal).exit_code == 0
+    whole = data(mlpath("status", "--json"), "status")["goal_date"]
+    one = data(mlpath("status", "--roadmap", "mlops", "--json"), "status")["goal_date"]
+    assert whole == one
+
+
+def test_a_pace_too_slow_for_a_century_has_no_date_and_costs_little(
+    mlpath: Callable[..., Result],
+) -> None:
+    assert mlpath("config", "set", "weekly-hours", "0.0001").exit_code == 0
+    status = data(mlpath("status", "--json"), "status")
+    assert status["finish"]["date"] is None
+    assert "no estimate" in mlpath("status").stdout
+    planned = data(mlpath("plan", "--json"), "plan")
+    assert planned["finish"] is None and len(planned["weeks"]) <= MAX_WEEKS
+
+
+def test_ics_refuses_a_missing_folder_and_keeps_the_files_mode(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    result = mlpath("plan", "--ics", str(tmp_path / "nope" / "plan.ics"))
+    assert result.exit_code == 1 and "no folder" in result.stderr
+    assert not (tmp_path / "nope").exists()
+    link = tmp_path / "dangling.ics"
+    link.symlink_to(tmp_path / "gone" / "x.ics")
+    assert mlpath("plan", "--ics", str(link)).exit_code == 1
+    assert not (tmp_path / "gone").exists()
+    shared = tmp_path / "shared.ics"
+    shared.write_text("")
+    shared.chmod(0o644)
+    assert mlpath("plan", "--ics", str(shared)).exit_code == 0
+    assert shared.stat().st_mode & 0o777 == 0o644
+    long_name = tmp_path / ("p" * 245 + ".ics")
+    assert mlpath("plan", "--weeks", "1", "--ics", str(long_name)).exit_code == 0
+
+
+def test_a_newer_plan_cancels_the_events_it_no_longer_has(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    target = tmp_path / "plan.ics"
+    assert mlpath("plan", "--ics", str(target)).exit_code == 0
+    first = {
+        str(e["uid"]): e for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    }
+    assert mlpath("done", "python-basics").exit_code == 0
+    assert mlpath("plan", "--weeks", "1", "--ics", str(target)).exit_code == 0  # all weeks written
+    second = {
+        str(e["uid"]): e for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    }
+    gone = [uid for uid in first if uid.startswith("foundations.python-basics.")]
+    assert gone and all(str(second[uid]["status"]) == "CANCELLED" for uid in gone)
+    assert all(second[uid].decoded("sequence") == 1 for uid in gone)
+    moved = next(uid for uid in first if uid.startswith("foundations.command-line."))
+    assert second[moved].decoded("dtstart") != first[moved].decoded("dtstart")
+    assert second[moved].decoded("sequence") == 1 and "status" not in second[moved]
+    live = [u for u, e in second.items() if "status" not in e]
+    assert len(live) > 1  # --weeks 1 shows one week; the file holds the whole plan
+    # Exported once more: the cancelled ones are not carried on, nothing else changes.
+    assert mlpath("plan", "--ics", str(target)).exit_code == 0
+    third = {
+        str(e["uid"]): e for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    }
+    assert not any(uid in third for uid in gone)
+    assert third[moved].decoded("sequence") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("20270203", "goal-date must be a date as YYYY-MM-DD, not '20270203'"),
+        ("2027-02-30", "goal-date must be a date as YYYY-MM-DD"),
+        ("9999-01-01", "goal-date must be a date from"),
+        ("2020-01-01", "is not in the future"),
+    ],
+)
+def test_goal_date_refuses_bad_dates_in_one_line(
+    mlpath: Callable[..., Result], value: str, message: str
+) -> None:
+    result = mlpath("config", "set", "goal-date", value)
+    assert result.exit_code == 1 and message in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -245,7 +245,9 @@ def test_on_a_terminal_it_asks_and_offers_to_reopen(mlpath_exe: str, isolated_ho
                     break
 
     until(b"How well did you remember it?")
-    os.write(main, b"again\r")
+    os.write(main, b"meh\r")  # not a rating: asked again
+    until(b"must be one of again, hard, good, easy, not 'meh'")
+    os.write(main, b" Again\r")  # any case, spaces around it
     until(b"to relearn it?")
     os.write(main, b"y\r")
     until(b"Started it again")
@@ -255,3 +257,47 @@ def test_on_a_terminal_it_asks_and_offers_to_reopen(mlpath_exe: str, isolated_ho
     shown = subprocess.run([mlpath_exe, "show", "python-basics", "--json"], capture_output=True,
                            check=True, text=True).stdout  # fmt: skip
     assert '"state": "started"' in shown
+
+
+def test_undoing_a_reset_keeps_the_finish_day_and_the_ratings(
+    mlpath: Callable[..., Result],
+) -> None:
+    day = (dt.date.today() - dt.timedelta(days=60)).isoformat()
+    assert mlpath("done", "sql", "--date", day).exit_code == 0
+    assert mlpath("recall", "sql", "--rating", "good").exit_code == 0
+    before = _cards(mlpath)
+    assert mlpath("reset", "sql").exit_code == 0
+    assert data(mlpath("recall", "--json"), "recall")["enrolled"] == 0
+    assert mlpath("undo").exit_code == 0
+    assert _cards(mlpath) == before  # the same card: its finish and its rating
+    assert data(mlpath("show", "sql", "--json"), "show")["day"] == day
+
+
+def test_again_with_reopen_is_one_change(mlpath: Callable[..., Result]) -> None:
+    day = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+    assert mlpath("done", "sql", "--date", day).exit_code == 0
+    before = _cards(mlpath)
+    assert mlpath("recall", "sql", "--rating", "AGAIN", "--reopen").exit_code == 0
+    assert data(mlpath("show", "sql", "--json"), "show")["state"] == "started"
+    assert mlpath("undo").exit_code == 0  # the rating and the reopening, together
+    assert data(mlpath("show", "sql", "--json"), "show")["state"] == "done"
+    assert _cards(mlpath) == before
+
+
+def test_a_bad_rating_is_refused_before_anything_is_shown(mlpath: Callable[..., Result]) -> None:
+    assert mlpath("done", "sql").exit_code == 0
+    for args in (["--rating", "meh"], ["--rating", "good", "--reopen"]):
+        result = mlpath("recall", "sql", *args)
+        assert (result.exit_code, result.stdout) == (1, "")
+
+
+def test_status_counts_only_the_cards_recall_lists(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path], isolated_home: Path
+) -> None:
+    assert mlpath("roadmap", "add", str(write_roadmap())).exit_code == 0
+    day = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    assert mlpath("done", "demo/alpha", "--date", day).exit_code == 0
+    assert data(mlpath("status", "--json"), "status")["recall_due"] == 1
+    (isolated_home / "roadmaps" / "demo.yaml").unlink()  # its roadmap removed by hand
+    assert data(mlpath("status", "--json"), "status")["recall_due"] == 0
+    assert data(mlpath("recall", "--json"), "recall")["due"] == []

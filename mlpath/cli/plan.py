@@ -54,12 +54,13 @@ def plan(
 
     if remind is not None and ics is None:
         raise InvalidInputError("--remind goes with --ics FILE: reminders live in the calendar")
+    at = planning.reminder_time(remind) if remind is not None else None
     catalog = load_catalog()
     with Store.open() as store:
         result = planning.plan(
             catalog, store, roadmap_id=roadmap, hours_per_week=hours_per_week, weeks=weeks,
             until=until,
         )  # fmt: skip
-    if ics is not None:
-        result = planning.write_ics(result, ics, remind)
-    emit("plan", result, as_json, render_plan)
+    if ics is not None:  # the whole plan: --weeks is only what is shown
+        result = planning.write_ics(result, ics, at)
+    emit("plan", planning.first_weeks(result, weeks), as_json, render_plan)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -53,6 +54,12 @@ def recall(
         return
     if topic is not None and first:
         raise InvalidInputError("name a TOPIC or pass --next, not both")
+    if rating is not None:
+        rating = _rating(rating)
+        if reopen and rating != "again":
+            raise InvalidInputError(
+                "--reopen goes with --rating again: a topic you remembered stays done"
+            )
     with Store.open(create=True) as store:
         asked = recalling.review(catalog, store, topic)
         if rating is None:
@@ -64,18 +71,58 @@ def recall(
             from mlpath.render.output import Out
 
             text.render_review(asked, Out())
-            import click
-
-            from mlpath.recall_core import RATINGS
-
-            rating = typer.prompt(
-                "How well did you remember it?", type=click.Choice(RATINGS), show_choices=True
-            )
+            rating = _ask("How well did you remember it? [again/hard/good/easy]: ", _rating)
             if rating == "again" and not reopen:
-                reopen = typer.confirm(f"Start {asked.topic} again to relearn it?", default=False)
+                reopen = _ask(f"Start {asked.topic} again to relearn it? [y/N]: ", _yes)
         elif not as_json:
             from mlpath.render.output import Out
 
             text.render_review(asked, Out())
         rated = recalling.rate(catalog, store, asked.topic, rating, reopen=reopen)
     emit("recall", rated, as_json, text.render_rated)
+
+
+T = TypeVar("T")
+
+
+def _rating(answer: str) -> str:
+    """A rating as typed: any case, spaces around it, or its first letter."""
+    from mlpath.errors import InvalidInputError
+    from mlpath.recall_core import RATINGS
+
+    word = answer.strip().lower()
+    chosen = [r for r in RATINGS if r == word or (len(word) == 1 and r.startswith(word))]
+    if not word or len(chosen) != 1:
+        raise InvalidInputError(
+            f"--rating must be one of {', '.join(RATINGS)}, not '{answer.strip()}'"
+        )
+    return chosen[0]
+
+
+def _yes(answer: str) -> bool:
+    from mlpath.errors import InvalidInputError
+
+    word = answer.strip().lower()
+    if word in ("", "n", "no"):
+        return False
+    if word in ("y", "yes"):
+        return True
+    raise InvalidInputError("answer y or n")
+
+
+def _ask(question: str, convert: Callable[[str], T]) -> T:
+    """Ask on the terminal until the answer converts; end of input aborts, Ctrl-C
+    interrupts (both exit 130, with a word)."""
+    from mlpath.errors import MlpathError
+
+    while True:
+        sys.stdout.write(question)
+        sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stdout.write("\n")
+            raise typer.Abort
+        try:
+            return convert(line)
+        except MlpathError as exc:
+            sys.stdout.write(f"{exc.message.removeprefix('--rating ')}\n")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from mlpath.activity import WeekHours, WeekTotal
 from mlpath.pace import Finish, Pace, Streak
+from mlpath.plan import HOURS_IN_WEEK
 from mlpath.render.output import Out, Segment, hours, plural
 
 if TYPE_CHECKING:
@@ -66,6 +67,11 @@ def goal_line(out: Out, goal: Goal | None) -> None:
     if goal.hours_per_week is None:
         labelled(out, "Goal", f"{day(goal.date)}: ", ("no full week is left before it", "yellow"),
                  ("  (mlpath config set goal-date DATE)", "grey50"))  # fmt: skip
+        return
+    if goal.hours_per_week > HOURS_IN_WEEK:
+        labelled(out, "Goal", f"{day(goal.date)}: ",
+                 ("out of reach", "yellow"), f": it needs {goal.hours_per_week:g} h a week, "
+                 "more than a week has (mlpath config set goal-date DATE)")  # fmt: skip
         return
     verdict: Segment = ("on track", "green") if goal.on_track else ("behind", "yellow")
     labelled(

@@ -346,3 +346,22 @@ def won(conn: sqlite3.Connection, kind: str, events: list[Event]) -> list[Event]
             conn.execute(f"SELECT {key}, event FROM {table} WHERE {key} IN ({marks})", chunk)
         )
     return [e for e in events if held.get(e.target) == e.id]
+
+
+def cancelled(pairs: list[tuple[str, str | None]]) -> set[str]:
+    """Of events given as (id, the event it undoes or None), the ids whose effect an undo
+    took back for good. An undo can itself be undone (a redo undoes the undo, and so on), so
+    an event is cancelled when an event undoing it is not cancelled itself."""
+    undoers: dict[str, list[str]] = {}
+    for event, undoes in pairs:
+        if undoes:
+            undoers.setdefault(undoes, []).append(event)
+    known: dict[str, bool] = {}
+
+    def is_cancelled(event: str) -> bool:
+        if event not in known:
+            known[event] = False  # a cycle cannot happen: an undo comes after what it undoes
+            known[event] = any(not is_cancelled(u) for u in undoers.get(event, ()))
+        return known[event]
+
+    return {event for event, _ in pairs if is_cancelled(event)}

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mlpath.store.events import Event, upsert_register
+from mlpath.store.events import Event, cancelled, of_register, upsert_register
 
 if TYPE_CHECKING:
     from mlpath.recall_core import CardState
@@ -33,36 +33,49 @@ def refresh(conn: sqlite3.Connection, topics: Iterable[str]) -> None:
     chosen = sorted(set(topics))
     if not chosen:
         return
-    done: dict[str, tuple[str, str | None, int, str]] = {}
+    done: list[str] = []
     for start in range(0, len(chosen), 500):
         chunk = chosen[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         conn.execute(f"DELETE FROM recall_cards WHERE topic IN ({marks})", chunk)
-        done.update(
-            (topic, (since, day, hlc, event))
-            for topic, since, day, hlc, event in conn.execute(
-                "SELECT topic, since, day, hlc, event FROM topic_state "
-                f"WHERE state = 'done' AND topic IN ({marks})",
-                chunk,
-            )
-        )
+        done += [t for (t,) in conn.execute(
+            f"SELECT topic FROM topic_state WHERE state = 'done' AND topic IN ({marks})", chunk
+        )]  # fmt: skip
     if not done:
         return
     from mlpath import recall_core
 
     rows = []
-    for topic, (since, day, hlc, event) in done.items():
+    for topic in done:
+        finished = enrolment(of_register(conn, ["topic"], topic))
         ratings = conn.execute(
             "SELECT rating, at FROM reviews WHERE topic = ? AND rating IS NOT NULL "
             "AND (hlc, event) > (?, ?) ORDER BY hlc, event",
-            (topic, hlc, event),
+            (topic, finished.hlc, finished.id),
         ).fetchall()
-        rows.append(recall_core.card_row(topic, since, day, ratings))
+        rows.append(recall_core.card_row(topic, finished.recorded, finished.day, ratings))
     conn.executemany(
         "INSERT INTO recall_cards (topic, enrolled, due, last_review, stability, difficulty, "
         "reviews, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def enrolment(history: list[Event]) -> Event:
+    """The event that finished a topic done now: the first "done" after the last time it was
+    not done, leaving out changes that were undone and the undos themselves (an undo only
+    gives back an earlier value). So a reset that was undone keeps the topic's first finish
+    and the ratings since."""
+    gone = cancelled([(e.id, e.data.get("undoes")) for e in history])
+    found: Event | None = None
+    for event in history:
+        if event.id in gone or "undoes" in event.data:
+            continue
+        if event.data["state"] != "done":
+            found = None
+        elif found is None:
+            found = event
+    return found or history[-1]
 
 
 def cards(store: "Store") -> "list[CardState]":

@@ -95,3 +95,14 @@ def done_days(store: "Store") -> list[tuple[str, str, str, str | None]]:
         for event, topic, day, state, undoes in rows
         if day and (state == "done" or undoes)
     ]
+
+
+def undos(store: "Store") -> list[tuple[str, str | None]]:
+    """(event, the event it undoes) of every topic change that is an undo or a redo."""
+    return [
+        (event, undoes)
+        for event, undoes in store.query(
+            "SELECT id, json_extract(data, '$.undoes') FROM events "
+            "WHERE kind = 'topic' AND json_extract(data, '$.undoes') IS NOT NULL"
+        )
+    ]
