@@ -233,6 +233,7 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
     log = [MLPATH, "log", "Benchmark entry", "--hours", "1"]
     listed = json.loads(run([MLPATH, "journal", "-n", "1", "--json"], env).stdout)["data"]
     ics = Path(env["MLPATH_HOME"]) / "plan.ics"
+    page = Path(env["MLPATH_HOME"]) / "report.html"
     entry = listed["weeks"][0]["entries"][0]["id"][:10]
 
     def mark(i: int) -> None:  # done and reset in turn, so each run changes something
@@ -255,6 +256,8 @@ def time_commands(timings: Timings, envs: dict[int, dict[str, str]], big_file: P
             "mlpath plan": timer([MLPATH, "plan"], env),
             "mlpath plan --ics FILE": timer([MLPATH, "plan", "--ics", str(ics)], env),
             "mlpath recall": timer([MLPATH, "recall"], env),
+            "mlpath report": timer([MLPATH, "report", "-o", str(page)], env),
+            "mlpath report (x10 store)": timer([MLPATH, "report", "-o", str(page)], envs[10]),
             'mlpath log "..." --hours 1': timer(log, env),
             "mlpath done / reset TOPIC": mark,
             "mlpath undo": timer([MLPATH, "undo"], env),
@@ -425,6 +428,9 @@ def main() -> int:
         ("mlpath plan <= 1.3x status", results["mlpath plan"] <= 1.3 * status),
         ("mlpath recall <= 1.2x status", results["mlpath recall"] <= 1.2 * status),
         ("mlpath plan --ics <= 300 ms", results["mlpath plan --ics FILE"] <= 300),
+        ("mlpath report <= 400 ms", results["mlpath report"] <= 400),
+        ("x10 store: report <= 1.5x", results["mlpath report (x10 store)"]
+         <= 1.5 * results["mlpath report"]),
     ]  # fmt: skip
     for label in ("mlpath status", "mlpath next", "mlpath journal -n 20", "mlpath review",
                   'mlpath log "..." --hours 1', "mlpath done / reset TOPIC", "mlpath undo",

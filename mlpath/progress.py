@@ -236,6 +236,14 @@ def goal(store: Store, ahead: "Outlook", hours_left: float, today: dt.date) -> G
 def status(
     catalog: Catalog, store: Store, roadmap_id: str | None = None, today: dt.date | None = None
 ) -> StatusResult:
+    return status_and_outlook(catalog, store, roadmap_id, today)[0]
+
+
+def status_and_outlook(
+    catalog: Catalog, store: Store, roadmap_id: str | None = None, today: dt.date | None = None
+) -> tuple[StatusResult, Outlook]:
+    """Status, and the outlook it was made from (with the plan): for the report, which
+    draws both and must not work them out twice."""
     from mlpath.store import checks as check_store
 
     today = today or dt.date.today()
@@ -248,7 +256,7 @@ def status(
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
     ahead = outlook(store, [(p.id, p.hours_left) for p in progress], tasks(topics, states), today)
     hours_left = sum(p.hours_left for p in progress)
-    return StatusResult(
+    result = StatusResult(
         roadmaps=progress,
         in_progress=in_progress,
         next=[_row(t, states) for t in fresh[:STATUS_NEXT]],
@@ -262,6 +270,7 @@ def status(
         goal_date=_path_goal(catalog, store, states, roadmap_id, ahead, hours_left, today),
         recall_due=recall_due(store, ahead.breaks, catalog.topics.keys()),
     )
+    return result, ahead
 
 
 def _path_goal(

@@ -115,3 +115,15 @@ def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> lis
                 found.append(Commit(name, sha, utc_stamp(moment), summary))
     found.sort(key=lambda c: c.at)
     return found
+
+
+def commit_times(folder: Path) -> list[str]:
+    """The commit times (ISO-8601) of a project's history, newest first; none without git
+    or before the first commit."""
+    if not _has_repo(folder):
+        return []
+    try:
+        out = gitsafe.run(folder, "log", "--no-show-signature", "--format=%cI", "HEAD", "--")
+    except gitsafe.GitError:
+        return []
+    return [line for line in out.splitlines() if line]

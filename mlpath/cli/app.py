@@ -163,6 +163,7 @@ MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "sync": [("sync_app", "sync", "Your data")],
     "plan": [("app", None, None)],
     "recall": [("app", None, None)],
+    "report": [("app", None, None)],
 }
 # Which module provides each top-level command, so that a run imports only that module
 # (a test keeps this in step with the modules).
@@ -179,6 +180,7 @@ COMMANDS = {
     "sync": "sync",
     "plan": "plan",
     "recall": "recall",
+    "report": "report",
 }
 
 

@@ -255,3 +255,14 @@ def _related(store: "Store", select: str, uids: list[str]) -> dict[str, list[str
 
 def _casefold(text: str | None) -> str | None:
     return text.casefold() if text is not None else None
+
+
+def day_sums(store: "Store", first: str, last: str) -> dict[str, tuple[float, int]]:
+    """Hours and entries of each day from ``first`` to ``last`` (YYYY-MM-DD) with a visible
+    entry (one row a day, by the index on day)."""
+    rows = store.query(
+        "SELECT day, total(hours), count(*) FROM entries WHERE hidden = 0 AND day BETWEEN ? AND ? "
+        "GROUP BY day",
+        (first, last),
+    )
+    return {day: (hours, count) for day, hours, count in rows}
