@@ -41,6 +41,14 @@ class Setting(NamedTuple):
     description: str
 
 
+class SettingChange(NamedTuple):
+    key: str
+    value: float | str | None
+    default: float | None
+    description: str
+    before: float | str | None  # its value before the change
+
+
 class ConfigResult(NamedTuple):
     settings: list[Setting]
 
@@ -96,7 +104,12 @@ def show(store: Store) -> ConfigResult:
     return ConfigResult([_setting(store, key) for key in SPECS])
 
 
-def set_value(store: Store, key: str, text: str, today: dt.date | None = None) -> Setting:
+def get(store: Store, key: str) -> Setting:
+    _spec(key)
+    return _setting(store, key)
+
+
+def set_value(store: Store, key: str, text: str, today: dt.date | None = None) -> SettingChange:
     stored = normalise(key, text)
     today = today or dt.date.today()
     if SPECS[key].kind == "date" and dt.date.fromisoformat(stored) <= today:
@@ -104,19 +117,21 @@ def set_value(store: Store, key: str, text: str, today: dt.date | None = None) -
             f"{key} {stored} is not in the future (today is {today.isoformat()}): "
             "choose a day ahead to plan towards"
         )
+    before = _setting(store, key).value
     with store.change(f"config set {key} {stored}") as change:
         if registers.setting(store, key) != stored:
             change.record("setting", key, {"value": stored})
-    return _setting(store, key)
+    return SettingChange(*_setting(store, key), before)
 
 
-def unset_value(store: Store, key: str) -> Setting:
+def unset_value(store: Store, key: str) -> SettingChange:
     """Go back to a setting's default."""
     _spec(key)
+    before = _setting(store, key).value
     with store.change(f"config unset {key}") as change:
         if registers.setting(store, key) is not None:
             change.record("setting", key, {"value": None})
-    return _setting(store, key)
+    return SettingChange(*_setting(store, key), before)
 
 
 def _setting(store: Store, key: str) -> Setting:

@@ -279,3 +279,29 @@ def test_command_table_matches_the_command_modules() -> None:
         alone = typer.main.get_command(build_app([module], only=name))
         assert isinstance(alone, typer.core.TyperGroup)
         assert list(alone.commands) == [name]
+
+
+def test_mlpath_alone_prints_the_help_and_succeeds(mlpath_exe: str) -> None:
+    run = subprocess.run([mlpath_exe], capture_output=True, text=True, check=False)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert "Usage: mlpath" in run.stdout and "status" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "code", "exit_code"),
+    [
+        (["show", "nope", "--json"], "show", "not-found", 1),
+        (["journal", "edit", "--json"], "journal edit", "usage", 2),
+        (["config", "set", "weekly-hours", "zero", "--json"], "config set", "invalid-input", 1),
+    ],
+)
+def test_an_error_with_json_is_a_json_document_too(
+    mlpath: Callable[..., Result], args: list[str], command: str, code: str, exit_code: int
+) -> None:
+    result = mlpath(*args)
+    assert result.exit_code == exit_code and result.stderr.startswith("error: ")
+    document = json.loads(result.stdout)
+    assert list(document) == ["schema", "command", "error"]
+    assert (document["command"], document["error"]["code"]) == (command, code)
+    assert document["error"]["exit_code"] == exit_code and document["error"]["message"]
+    assert mlpath("show", "nope").stdout == ""  # without --json: nothing on stdout

@@ -58,8 +58,11 @@ def logged(mlpath: Run, *args: str) -> dict[str, Any]:
 
 
 def fails(result: Result, line: str) -> None:
-    """A refusal: exit 1, nothing on stdout, exactly ``line`` on stderr."""
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"error: {line}\n")
+    """A refusal: exit 1, exactly ``line`` on stderr, and on stdout nothing, or with --json
+    the error as a JSON document saying the same."""
+    assert (result.exit_code, result.stderr) == (1, f"error: {line}\n")
+    if result.stdout:
+        assert json.loads(result.stdout)["error"]["message"] == line
 
 
 def changes(mlpath: Run) -> Any:

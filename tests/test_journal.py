@@ -603,3 +603,14 @@ def test_log_does_not_import_heavy_modules(mlpath_exe: str, isolated_home: Path)
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
     for heavy in ("cookiecutter", "git", "pydantic", "yaml", "rich"):
         assert heavy not in imported, f"`mlpath log` imported {heavy}"
+
+
+def test_config_get_and_set_shows_the_old_and_the_new_value(mlpath: Callable[..., Result]) -> None:
+    got = data(mlpath("config", "get", "weekly-hours", "--json"), "config get")
+    assert list(got) == ["key", "value", "default", "description"] and got["value"] == 10.0
+    changed = data(mlpath("config", "set", "weekly-hours", "6", "--json"), "config set")
+    assert (changed["before"], changed["value"]) == (10.0, 6.0)
+    assert "6 → 10 (default)" in mlpath("config", "unset", "weekly-hours").stdout
+    assert "is already 10 (default)" in mlpath("config", "set", "weekly-hours", "10").stdout
+    missing = mlpath("config", "get", "colour")
+    assert missing.exit_code == 1 and "no setting 'colour'" in missing.stderr

@@ -40,6 +40,48 @@ def report_error(exc: MlpathError) -> None:
         _err(("error: ", "bold red"), brief(exc.message))
 
 
+# The "code" of a --json error document, by the kind of error (the first one in its MRO).
+ERROR_CODES = {
+    "RoadmapError": "roadmap", "NotFoundError": "not-found", "AmbiguousError": "ambiguous",
+    "StoreBusyError": "store-busy", "StoreError": "store", "EmptyEntryError": "empty",
+    "InvalidInputError": "invalid-input", "ScaffoldError": "scaffold", "MlpathError": "error",
+}  # fmt: skip
+GROUPS = ("roadmap", "journal", "config", "sync")  # commands with subcommands
+_RUNNING: list[list[str]] = []  # the arguments of the run going on (tests run several)
+
+
+def _asked_for_json(argv: Sequence[str]) -> bool:
+    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+
+
+def _command_words(argv: Sequence[str]) -> str:
+    """The command as the JSON documents name it: "status", "journal edit"."""
+    words = [a for a in argv if not a.startswith("-")][:2]
+    if len(words) == 2 and words[0] not in GROUPS:
+        words = words[:1]
+    return " ".join(words) or "mlpath"
+
+
+def json_error(code: str, message: str, exit_code: int) -> None:
+    """With --json, an error is a JSON document on stdout too, so that a script always has one
+    to read: {"schema", "command", "error": {"code", "message", "exit_code"}}."""
+    import json
+
+    from mlpath.render.output import JSON_SCHEMA
+    from mlpath.safetext import json_safe
+
+    argv = _RUNNING[-1] if _RUNNING else sys.argv[1:]
+    if not _asked_for_json(argv):
+        return
+    document = {"schema": JSON_SCHEMA, "command": _command_words(argv),
+                "error": {"code": code, "message": message, "exit_code": exit_code}}  # fmt: skip
+    sys.stdout.write(json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n")
+
+
+def _code(exc: MlpathError) -> str:
+    return next(ERROR_CODES[k.__name__] for k in type(exc).__mro__ if k.__name__ in ERROR_CODES)
+
+
 def write_crash_report(exc: BaseException) -> Path:
     import datetime as dt
     import tempfile
@@ -74,6 +116,7 @@ class MlpathGroup(TyperGroup):
             return result
         except MlpathError as exc:
             report_error(exc)
+            json_error(_code(exc), exc.message, exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:  # `mlpath ... | head`: the reader left; nothing to report
             # Output still buffered would fail again at exit, with a message: send it nowhere.
@@ -111,6 +154,16 @@ class MlpathGroup(TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _RUNNING.append(list(sys.argv[1:] if args is None else args))
+        try:
+            self._run(args, prog_name, complete_var, **extra)
+        finally:
+            _RUNNING.pop()
+
+    def _run(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
+        **extra: Any,
+    ) -> None:  # fmt: skip
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except typer.TyperException as exc:  # usage errors: one line, exit 2
@@ -118,6 +171,7 @@ class MlpathGroup(TyperGroup):
 
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "mlpath"
             _err(("error: ", "bold red"), brief(f"{exc.format_message()} (see `{command} --help`)"))
+            json_error("usage", exc.format_message(), getattr(exc, "exit_code", 2))
             sys.exit(getattr(exc, "exit_code", 2))
         except typer.Abort:  # a prompt answered with end of input
             _err("aborted")
@@ -256,4 +310,6 @@ def run() -> None:
     if problem := _not_utf8(argv):
         _err(("error: ", "bold red"), f"{problem}; mlpath takes UTF-8 text")
         sys.exit(2)
+    if not argv:  # `mlpath` alone: the help, as a question answered (exit 0), not an error
+        _app_for(argv)(args=["--help"])
     _app_for(argv)()

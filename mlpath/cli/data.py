@@ -88,6 +88,20 @@ def config(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     emit("config", result, as_json, render_config)
 
 
+@config_app.command("get")
+def get(
+    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    as_json: JsonOpt = False,
+) -> None:
+    """One setting's value."""
+    from mlpath import config as settings
+    from mlpath.render.data import render_setting
+
+    with Store.open() as store:
+        result = settings.get(store, key)
+    emit("config get", result, as_json, render_setting)
+
+
 @config_app.command("unset")
 def unset(
     key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
@@ -95,11 +109,11 @@ def unset(
 ) -> None:
     """Go back to a setting's default."""
     from mlpath.config import unset_value
-    from mlpath.render.data import render_setting
+    from mlpath.render.data import render_change
 
     with Store.open(create=True) as store:
         result = unset_value(store, key)
-    emit("config unset", result, as_json, render_setting)
+    emit("config unset", result, as_json, render_change)
 
 
 @config_app.command("set")
@@ -110,8 +124,8 @@ def set_(
 ) -> None:
     """Change a setting."""
     from mlpath.config import set_value
-    from mlpath.render.data import render_setting
+    from mlpath.render.data import render_change
 
     with Store.open(create=True) as store:
         result = set_value(store, key, value)
-    emit("config set", result, as_json, render_setting)
+    emit("config set", result, as_json, render_change)

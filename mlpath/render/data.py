@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlpath.config import ConfigResult, Setting
+from mlpath.config import ConfigResult, Setting, SettingChange
 from mlpath.export import SECTIONS, ExportResult, ImportResult
 from mlpath.render.output import Out, Segment, join, plural
 
@@ -31,15 +31,17 @@ def render_imported(result: ImportResult, out: Out) -> None:
         out.line((f"Already in your store: {_counted(result.unchanged)}", "grey50"))
 
 
-def _row(setting: Setting) -> list[Segment]:
+def _value(setting: Setting) -> str:
     if setting.value is None:
-        shown = "not set"
-    elif isinstance(setting.value, str):
-        shown = setting.value
-    else:
-        default = " (default)" if setting.value == setting.default else ""
-        shown = f"{setting.value:g}{default}"
-    return [(setting.key, "bold"), shown, (setting.description, "grey50")]
+        return "not set"
+    if isinstance(setting.value, str):
+        return setting.value
+    default = " (default)" if setting.value == setting.default else ""
+    return f"{setting.value:g}{default}"
+
+
+def _row(setting: Setting) -> list[Segment]:
+    return [(setting.key, "bold"), _value(setting), (setting.description, "grey50")]
 
 
 def render_config(result: ConfigResult, out: Out) -> None:
@@ -50,3 +52,13 @@ def render_config(result: ConfigResult, out: Out) -> None:
 
 def render_setting(setting: Setting, out: Out) -> None:
     out.table([_row(setting)], indent=0)
+
+
+def render_change(change: SettingChange, out: Out) -> None:
+    shown = Setting(change.key, change.value, change.default, change.description)
+    if change.before == change.value:
+        out.line((change.key, "bold"), f" is already {_value(shown)}; nothing to change")
+        return
+    before = Setting(change.key, change.before, change.default, change.description)
+    out.line((change.key, "bold"), f"  {_value(before)} → {_value(shown)}",
+             (f"  {change.description}", "grey50"))  # fmt: skip
