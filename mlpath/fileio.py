@@ -99,6 +99,10 @@ def write_named_file(path: Path, data: bytes) -> None:
                 f"{paths.display(target.parent)}); nothing was changed"
             )
         atomic_write_bytes(path, data)
+    except RuntimeError:  # a loop of links (Python 3.11 raises this from resolve)
+        raise InvalidInputError(
+            f"cannot write {paths.display(path)} (a loop of links); nothing was changed"
+        ) from None
     except OSError as exc:
         why = "nothing is reading from it" if exc.errno == errno.ENXIO else exc.strerror
         raise InvalidInputError(

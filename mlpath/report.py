@@ -227,7 +227,9 @@ def _projects(store: Store, public: bool, current: int) -> list[ProjectRow]:
             if 0 <= back < 26:
                 weekly[25 - back] += 1
         last = dates.utc_stamp(dt.datetime.fromisoformat(times[0])) if times else None
-        rows.append(ProjectRow(record.name, record.template, record.topics, len(times), last,
+        # A template named by its folder or zip file is a local path too: its name only.
+        template = Path(record.template).name if public else record.template
+        rows.append(ProjectRow(record.name, template, record.topics, len(times), last,
                                None if public else record.path, weekly))  # fmt: skip
     return rows
 
@@ -236,18 +238,46 @@ def _journal(store: Store) -> list[JournalEntry]:
     return [JournalEntry(e.day, e.hours, e.text) for e in reversed(entry_store.visible(store))]
 
 
-def write(data: ReportData, file: Path) -> Path:
-    """Render ``data`` and write it to ``file`` atomically."""
+def write(data: ReportData, file: Path, badge_file: Path | None = None) -> None:
+    """Render the page (and the badge) and write them, each atomically. Both are made, and
+    their folders checked, before either is written; should the badge still fail, the message
+    says that the page was written."""
+    from mlpath import paths
     from mlpath.fileio import write_named_file
-    from mlpath.render.report import page
+    from mlpath.render.report import badge, page
 
-    write_named_file(file, page(data).encode("utf-8"))
-    return file
+    if badge_file is not None and _same(file, badge_file):
+        raise InvalidInputError(
+            f"-o and --badge both name {paths.display(file)}: the badge would replace the page"
+        )
+    html = page(data).encode("utf-8")
+    svg = badge(data).encode("utf-8") if badge_file is not None else b""
+    for target in (file, badge_file):
+        if target is not None and not _folder_of(target).is_dir():
+            raise InvalidInputError(
+                f"cannot write {paths.display(target)} (no folder "
+                f"{paths.display(_folder_of(target))}); nothing was changed"
+            )
+    write_named_file(file, html)
+    if badge_file is not None:
+        try:
+            write_named_file(badge_file, svg)
+        except InvalidInputError as exc:
+            said = exc.message.removesuffix("; nothing was changed")
+            raise InvalidInputError(
+                f"{said}; the report was written to {paths.display(file)}"
+            ) from None
 
 
-def write_badge(data: ReportData, file: Path) -> Path:
-    from mlpath.fileio import write_named_file
-    from mlpath.render.report import badge
+def _folder_of(path: Path) -> Path:
+    try:
+        return (path.resolve() if path.is_symlink() else path).parent
+    except (OSError, RuntimeError):
+        return path.parent
 
-    write_named_file(file, badge(data).encode("utf-8"))
-    return file
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return one == other

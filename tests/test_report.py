@@ -223,3 +223,57 @@ def test_the_readme_screenshot_script_runs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert out.read_bytes().startswith(b"\x89PNG")
     assert json.loads(run.stdout.splitlines()[-1])["width"] == 1280
+
+
+def test_the_default_file_is_in_the_current_folder(
+    mlpath: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = mlpath("report")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        (tmp_path / "mlpath-report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    )
+
+
+def test_the_page_and_the_badge_are_checked_before_either_is_written(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    page = tmp_path / "r.html"
+    missing = mlpath("report", "-o", str(page), "--badge", str(tmp_path / "no" / "b.svg"))
+    assert missing.exit_code == 1 and "nothing was changed" in missing.stderr
+    assert not page.exists()
+    same = mlpath("report", "-o", str(page), "--badge", str(page))
+    assert same.exit_code == 1 and "both name" in same.stderr and not page.exists()
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    looped = mlpath("report", "-o", str(loop))
+    assert looped.exit_code == 1 and looped.stderr.count("\n") == 1
+
+
+def test_public_shows_only_the_name_of_a_template_given_by_path(
+    mlpath: Callable[..., Result], tmp_path: Path, parent: Path
+) -> None:
+    template = tmp_path / "secret-place" / "my-template"
+    shutil.copytree(Path(__file__).parents[1] / "templates" / "housing-prices", template)
+    made = mlpath("new-project", str(template), "Mine", "--dir", str(parent), "--no-input")
+    assert made.exit_code == 0, made.stderr
+    target = tmp_path / "public.html"
+    assert mlpath("report", "--public", "-o", str(target)).exit_code == 0
+    page = target.read_text(encoding="utf-8")
+    assert "my-template" in page and "secret-place" not in page and str(tmp_path) not in page
+
+
+def test_the_calendar_rows_run_monday_to_sunday_under_their_labels(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+    assert mlpath("log", "monday", "--hours", "3", "--date", monday.isoformat()).exit_code == 0
+    target = tmp_path / "r.html"
+    assert mlpath("report", "-o", str(target)).exit_code == 0
+    page = target.read_text(encoding="utf-8")
+    cell = re.search(rf'y="(\d+)"[^>]*><title>{monday.isoformat()}:', page)
+    label = re.search(r'<text x="0" y="(\d+)">Mon</text>', page)
+    assert cell and label
+    assert 0 < int(label[1]) - int(cell[1]) <= 13  # the label's baseline inside the cell's row

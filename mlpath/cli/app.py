@@ -111,6 +111,10 @@ class MlpathGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
+            from mlpath import welcome
+
+            if welcome.wanted(_RUNNING[-1] if _RUNNING else sys.argv[1:]):
+                welcome.welcome()
             result = super().invoke(ctx)
             sys.stdout.flush()  # a reader that went away is found here, not at exit
             return result

@@ -33,9 +33,11 @@ def _complete_roadmaps(incomplete: str) -> list[str]:
         return []
 
 
-def path_value(text: str) -> Path:
-    """A file or folder the learner named. An empty name is refused rather than read as the
-    current folder (which is what ``Path("")`` means)."""
+def path_value(text: str | Path) -> Path:
+    """A file or folder the learner named (or a command's default). An empty name is refused
+    rather than read as the current folder (which is what ``Path("")`` means)."""
+    if isinstance(text, Path):
+        return text
     if not text.strip():
         raise typer.BadParameter("is empty: name a file or folder")
     return Path(text)

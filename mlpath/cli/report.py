@@ -47,17 +47,19 @@ def report(
     catalog = load_catalog()
     with Store.open() as store:
         data = reporting.report(catalog, store, include_journal=include_journal, public=public)
-    written = reporting.write(data, output)
-    if badge is not None:
-        reporting.write_badge(data, badge)
+    reporting.write(data, output, badge)
+    from mlpath import paths
+
     if open_it:
         import webbrowser
 
-        webbrowser.open(written.resolve().as_uri())
-    from mlpath import paths
+        if not webbrowser.open(output.resolve().as_uri()):
+            from mlpath.render.output import warn
+
+            warn(f"no browser could be opened: open {paths.display(output)} yourself")
 
     result = ReportResult(
-        paths.display(written),
+        paths.display(output),
         paths.display(badge) if badge else None,
         data.public,
         data.journal is not None,

@@ -5,6 +5,7 @@ report's data. Nothing is fetched: no fonts, scripts, stylesheets or images from
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +67,9 @@ def page(data: ReportData) -> str:
 def badge(data: ReportData) -> str:
     total = sum(r.total for r in data.roadmaps)
     finished = sum(r.finished for r in data.roadmaps)
-    percent = round(100 * finished / total) if total else 100
-    label, value = "ML path", f"{percent}% · {finished}/{total} topics"
+    percent = round(100 * finished / total) if total else 0
+    label = "ML path"
+    value = f"{percent}% · {finished}/{total} topics" if total else "no roadmap followed"
     left, right = 8 + 7 * len(label), 8 + 7 * len(value)
     return str(
         _environment()
@@ -93,16 +95,14 @@ def weekly_chart(data: ReportData) -> dict[str, Any]:
     bars = [
         {"x": round(PAD + i * width, 2), "y": y(w.hours), "w": round(max(width - 1, 0.6), 2),
          "h": round(y(0) - y(w.hours), 2), "on_break": w.on_break,
-         "title": f"{w.week}: {'a planned break' if w.on_break else _hours(w.hours)}"}
+         "title": f"{w.week}: {_hours(w.hours)}" + (", a planned break" if w.on_break else "")}
         for i, w in enumerate(weeks)
     ]  # fmt: skip
-    years: list[dict[str, Any]] = []
-    for i, w in enumerate(weeks):
-        if i == 0 or w.start[:4] != weeks[i - 1].start[:4]:
-            x = round(PAD + i * width, 2)
-            if years and x - years[-1]["x"] < 40:  # too close to the last label to read
-                years.pop()
-            years.append({"x": x, "text": w.start[:4]})
+    years = _thinned(
+        {"x": round(PAD + i * width, 2), "text": w.start[:4]}
+        for i, w in enumerate(weeks)
+        if i == 0 or w.start[:4] != weeks[i - 1].start[:4]
+    )
     return {"bars": bars, "goal_y": y(goal), "goal": goal, "zero_y": y(0), "top": round(top, 1),
             "years": years, "width": CHART_WIDTH, "height": CHART_HEIGHT, "pad": PAD,
             "count": len(weeks)}  # fmt: skip
@@ -158,8 +158,8 @@ def burndown_chart(data: ReportData) -> dict[str, Any]:
     past = " ".join(xy(p.day, p.hours_left) for p in data.burndown)
     joined = data.burndown[-1:] + data.projection
     ahead = " ".join(xy(p.day, p.hours_left) for p in joined)
-    years = [{"x": x_of(dt.date(y, 1, 1)), "text": str(y)}
-             for y in range(first.year + 1, last_day.year + 1)]  # fmt: skip
+    years = _thinned({"x": x_of(dt.date(y, 1, 1)), "text": str(y)}
+                     for y in range(first.year + 1, last_day.year + 1))  # fmt: skip
     return {
         "empty": False, "past": past, "ahead": ahead, "top": round(top), "width": CHART_WIDTH,
         "height": CHART_HEIGHT, "pad": PAD, "years": years,
@@ -169,6 +169,16 @@ def burndown_chart(data: ReportData) -> dict[str, Any]:
         if data.status.finish.date else None,
         "start": points[0].day,
     }  # fmt: skip
+
+
+def _thinned(labels: Iterable[dict[str, Any]], gap: float = 44) -> list[dict[str, Any]]:
+    """Axis labels at least ``gap`` apart, the first always kept (a century of years would
+    otherwise print on top of each other)."""
+    kept: list[dict[str, Any]] = []
+    for label in labels:
+        if not kept or label["x"] - kept[-1]["x"] >= gap:
+            kept.append(label)
+    return kept
 
 
 def spark(counts: list[int]) -> dict[str, Any]:
