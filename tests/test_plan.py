@@ -426,3 +426,23 @@ def test_goal_date_refuses_bad_dates_in_one_line(
     result = mlpath("config", "set", "goal-date", value)
     assert result.exit_code == 1 and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_the_plan_read_back_line_by_line_is_what_the_library_reads(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    from mlpath.ics import previous_events
+
+    target = tmp_path / "plan.ics"
+    assert mlpath("plan", "--ics", str(target), "--remind", "07:00").exit_code == 0
+    assert mlpath("done", "python-basics").exit_code == 0
+    assert mlpath("plan", "--ics", str(target)).exit_code == 0  # with cancelled events in it
+    library = {
+        str(e["uid"]): (e.decoded("dtstart"), e.decoded("dtend"), str(e["summary"]),
+                        e.decoded("sequence"), str(e.get("status", "")) == "CANCELLED")
+        for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    }  # fmt: skip
+    assert {uid: tuple(e) for uid, e in previous_events(target).items()} == library
+    assert any(cancelled for *_, cancelled in library.values())
+    target.write_text("BEGIN:VCALENDAR\nPRODID:-//someone else//EN\nEND:VCALENDAR\n")
+    assert previous_events(target) == {}

@@ -175,20 +175,26 @@ def apply(conn: sqlite3.Connection, events: Iterable[Event]) -> list[Event]:
     added: list[Event] = []
     latest = clock(conn)
     batch: list[Event] = []
+    cards: set[str] = set()  # topics whose recall card the events change
     for event in events:
         batch.append(event)
         latest = max(latest, event.hlc)
         if len(batch) >= BATCH:
-            added += _apply_batch(conn, batch, projectors)
+            added += _apply_batch(conn, batch, projectors, cards)
             batch = []
-    added += _apply_batch(conn, batch, projectors)
+    added += _apply_batch(conn, batch, projectors, cards)
+    if cards:  # replayed once, after every batch: a topic's events may span many of them
+        from mlpath.store import recall
+
+        recall.refresh(conn, cards)
     set_meta(conn, "clock", str(latest))
     return added
 
 
 def _apply_batch(
-    conn: sqlite3.Connection, batch: list[Event], projectors: dict[str, "Projector"]
-) -> list[Event]:
+    conn: sqlite3.Connection, batch: list[Event], projectors: dict[str, "Projector"],
+    cards: set[str],
+) -> list[Event]:  # fmt: skip
     if not batch:
         return []
     ids = [e.id for e in batch]
@@ -207,12 +213,8 @@ def _apply_batch(
         by_kind.setdefault(event.kind, []).append(event)
     for kind, group in by_kind.items():
         projectors[kind](conn, group)
-    if "topic" in by_kind or "recall" in by_kind:  # the recall cards these events change
-        from mlpath.store import recall
-
-        changed = [e.target for e in by_kind.get("topic", ())]
-        changed += [recall.topic_of(e.target) for e in by_kind.get("recall", ())]
-        recall.refresh(conn, changed)
+    cards.update(e.target for e in by_kind.get("topic", ()))
+    cards.update(e.target.rpartition("#")[0] for e in by_kind.get("recall", ()))
     return fresh
 
 
