@@ -64,6 +64,7 @@ class AddResult(NamedTuple):
 class FollowResult(NamedTuple):
     id: str
     followed: list[str]
+    changed: bool  # False: it was followed (or not) already
 
 
 def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -305,3 +306,21 @@ def test_an_error_with_json_is_a_json_document_too(
     assert (document["command"], document["error"]["code"]) == (command, code)
     assert document["error"]["exit_code"] == exit_code and document["error"]["message"]
     assert mlpath("show", "nope").stdout == ""  # without --json: nothing on stdout
+
+
+def test_small_honesties_of_the_text(mlpath: Callable[..., Result], tmp_path: Path) -> None:
+    """Following a followed roadmap says so; a week that is not this one is named; a met
+    goal is said; md is markdown; one commit is one commit."""
+    followed = mlpath("roadmap", "follow", "foundations")
+    assert followed.stdout.startswith("Already following foundations; nothing to change")
+    assert (
+        data(mlpath("roadmap", "follow", "foundations", "--json"), "roadmap follow")["changed"]
+        is False
+    )
+    assert data(mlpath("roadmap", "follow", "nlp", "--json"), "roadmap follow")["changed"] is True
+    old = (dt.date.today() - dt.timedelta(weeks=3)).isoformat()
+    logged = mlpath("log", "older", "--hours", "2", "--date", old).stdout
+    assert "\nWeek 20" in logged and "This week" not in logged
+    assert "goal met" in mlpath("log", "lots", "--hours", "11").stdout
+    md = mlpath("export", "--format", "md")
+    assert md.exit_code == 0 and md.stdout.startswith("# Learning log")

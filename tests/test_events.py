@@ -412,7 +412,9 @@ def test_local_events_come_after_every_event_seen_and_increase_within_a_change(
                 target, data = local_data(kind)
                 recorded.append(change.record(kind, target, data))
                 assert ev.winner(store.conn, kind, target) == recorded[-1].id
-            late = Event(ev.make_id(1, bytes(10)), "b-two", max(seen, recorded[-1].hlc) + 5,
+            # A new id (a fixed one could be among ``made``, and an event already there is
+            # not applied again).
+            late = Event(ev.new_id(NOW // 1000), "b-two", max(seen, recorded[-1].hlc) + 5,
                          "2026-03-02T10:00:00Z", "setting", "x-colour", None,
                          {"value": "red"})  # fmt: skip
             change.add([late])  # an event seen in the middle of a change

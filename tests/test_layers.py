@@ -10,9 +10,9 @@ from pathlib import Path
 
 MLPATH = Path(__file__).resolve().parents[1] / "mlpath"
 STORE = MLPATH / "store"
-SQL = re.compile(
+SQL = re.compile(  # BEGIN: and END: are iCalendar's (mlpath/ics.py), never SQL's
     r"\b(SELECT|INSERT|UPDATE|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|DROP\s+TABLE"
-    r"|ALTER\s+TABLE|PRAGMA|BEGIN|COMMIT|ROLLBACK)\b"
+    r"|ALTER\s+TABLE|PRAGMA|BEGIN(?!:)|COMMIT|ROLLBACK)\b"
 )
 QUERIES = {"execute", "executemany", "executescript", "query"}
 

@@ -23,6 +23,7 @@ config_app = typer.Typer()
 class Format(StrEnum):
     json = "json"
     markdown = "markdown"
+    md = "md"  # the file extension, accepted for markdown
 
 
 @app.command(rich_help_panel="Your data")
@@ -30,7 +31,7 @@ def export(
     fmt: Annotated[
         Format,
         typer.Option(
-            "--format", metavar="json|markdown", help="JSON (to import again) or Markdown."
+            "--format", metavar="json|markdown|md", help="JSON (to import again) or Markdown (md)."
         ),
     ] = Format.json,
     output: Annotated[
@@ -50,7 +51,7 @@ def export(
     from mlpath.render.output import Out
 
     with Store.open() as store:
-        result = exchange.export(store, fmt.value, output)
+        result = exchange.export(store, "markdown" if fmt is Format.md else fmt.value, output)
     if output is None:
         sys.stdout.write(result.text)
     else:

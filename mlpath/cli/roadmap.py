@@ -77,8 +77,12 @@ def _follow(roadmap: str, follow: bool, as_json: bool) -> None:
     from mlpath.progress import set_followed
 
     catalog = load_catalog()
+    from mlpath.progress import followed
+
     with Store.open(create=True) as store:
-        result = roadmap_ops.FollowResult(roadmap, set_followed(catalog, store, roadmap, follow))
+        was = roadmap in followed(catalog, store)
+        now = set_followed(catalog, store, roadmap, follow)
+        result = roadmap_ops.FollowResult(roadmap, now, was != follow)
     emit("roadmap follow" if follow else "roadmap unfollow", result, as_json, text.render_follow)
 
 

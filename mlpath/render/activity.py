@@ -89,16 +89,22 @@ def recall_line(out: Out, due: int) -> None:
 
 
 def labelled(out: Out, label: str, *segments: Segment) -> None:
-    out.line((label.ljust(LABEL), "bold"), *segments)
+    out.line((label.ljust(LABEL) if len(label) < LABEL else label + " ", "bold"), *segments)
 
 
 def week_line(out: Out, week: WeekTotal) -> None:
+    """The week's hours against the goal: "This week" for the current one, else its name."""
+    from mlpath import dates
+
     done = min(week.hours / week.goal, 1.0)
+    current = week.week == dates.week_of(dt.date.today())
+    met: Segment = ("  goal met", "green") if week.hours >= week.goal else ""
     labelled(
         out,
-        "This week",
+        "This week" if current else f"Week {week.week}",
         *out.bar(done, 16),
         f"  {hours(week.hours)} of {hours(week.goal)}",
+        met,
         (f"  {plural(week.entries, 'entry', 'entries')} · {week.week}", "grey50"),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from mlpath.projects import ProjectRow
-from mlpath.render.output import Out, Segment, local_date
+from mlpath.render.output import Out, Segment, local_date, plural
 from mlpath.scaffold import NewProjectResult, TemplateInfo
 
 
@@ -47,5 +47,5 @@ def render_projects(rows: list[ProjectRow], out: Out) -> None:
             continue
         where: Segment = row.path if row.exists else (f"{row.path} (missing)", "red")
         last = f"last {local_date(row.last_commit)}" if row.last_commit else "no commits"
-        table.append([(row.name, "bold"), row.template, where, f"{row.commits} commits", last])
+        table.append([(row.name, "bold"), row.template, where, plural(row.commits, "commit"), last])
     out.table(table, indent=0)

@@ -69,4 +69,7 @@ def render_added(result: AddResult, out: Out) -> None:
 
 
 def render_follow(result: FollowResult, out: Out) -> None:
+    if not result.changed:
+        already = "Already following" if result.id in result.followed else "Not following"
+        out.line(f"{already} {result.id}; nothing to change")
     out.line("Now following: ", ", ".join(result.followed) or "nothing")
