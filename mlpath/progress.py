@@ -72,9 +72,15 @@ class StatusResult(NamedTuple):
     recall_due: int  # finished topics due for a recall
 
 
+class Blocked(NamedTuple):
+    id: str
+    waits_on: list[str]  # its prerequisites not finished
+
+
 class NextResult(NamedTuple):
     topics: list[TopicRow]
     roadmaps: list[str]
+    blocked: list[Blocked]  # when nothing is ready: the first topics left, and what they wait on
 
 
 class Change(NamedTuple):
@@ -313,10 +319,15 @@ def next_topics(
     check_count(limit)
     roadmaps = scope(catalog, store, roadmap_id)
     states = topic_store.states(store)
-    ready = _ready((t for r in roadmaps for t in r.topics), states)
+    topics = [t for r in roadmaps for t in r.topics]
+    ready = _ready(topics, states)
     # Stable sort: in-progress first, each group in roadmap order.
     ready.sort(key=lambda t: state_of(states, t.full_id) != "started")
-    return NextResult([_row(t, states) for t in ready[:limit]], [r.id for r in roadmaps])
+    blocked = [] if ready else [
+        Blocked(t.full_id, _unmet(t, states))
+        for t in topics if state_of(states, t.full_id) not in FINISHED
+    ][:limit]  # fmt: skip
+    return NextResult([_row(t, states) for t in ready[:limit]], [r.id for r in roadmaps], blocked)
 
 
 def mark(

@@ -324,3 +324,54 @@ def test_small_honesties_of_the_text(mlpath: Callable[..., Result], tmp_path: Pa
     assert "goal met" in mlpath("log", "lots", "--hours", "11").stdout
     md = mlpath("export", "--format", "md")
     assert md.exit_code == 0 and md.stdout.startswith("# Learning log")
+
+
+def test_tables_align_by_display_width() -> None:
+    """A CJK or emoji cell takes two columns a character: the next column still lines up."""
+    import io
+
+    from mlpath.render.output import Out, display_width
+
+    assert (display_width("abc"), display_width("機械学習"), display_width("e\u0301"),
+            display_width("🚀x")) == (3, 8, 1, 3)  # fmt: skip
+    buffer = io.StringIO()
+    Out(buffer).table([["機械学習", "tail"], ["plain", "tail"], ["🚀 rocket", "tail"]])
+    starts = {display_width(line[: line.index("tail")]) for line in buffer.getvalue().splitlines()}
+    assert len(starts) == 1
+
+
+def test_next_with_nothing_ready_names_what_blocks_it(mlpath: Callable[..., Result]) -> None:
+    result = data(mlpath("next", "--roadmap", "deep-learning", "--json"), "next")
+    assert result["topics"] == []  # every deep-learning topic builds on the ones before
+    assert result["blocked"] and all(b["waits_on"] for b in result["blocked"])
+    assert list(result["blocked"][0]) == ["id", "waits_on"]
+    text = mlpath("next", "--roadmap", "deep-learning").stdout
+    assert "waits on" in text and result["blocked"][0]["waits_on"][0] in text
+    assert data(mlpath("next", "--json"), "next")["blocked"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "coloured"),
+    [
+        (["--color", "always"], {}, True),
+        (["--color=always"], {"NO_COLOR": "1"}, True),
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+        ([], {"FORCE_COLOR": "1"}, True),
+        ([], {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        ([], {}, False),  # piped: plain
+    ],
+)
+def test_color_option_and_environment(
+    mlpath_exe: str, args: list[str], env: dict[str, str], coloured: bool
+) -> None:
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    run = subprocess.run([mlpath_exe, *args, "next"], capture_output=True, text=True,
+                         env={**base, **env}, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert ("\x1b[" in run.stdout) is coloured
+
+
+def test_color_refuses_other_words(mlpath: Callable[..., Result]) -> None:
+    result = mlpath("--color", "sometimes", "next")
+    assert result.exit_code == 2 and "auto, always, never" in result.stderr
+    assert "\x1b[" not in mlpath("next").stdout  # the option held for that run only

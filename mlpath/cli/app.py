@@ -163,6 +163,9 @@ class MlpathGroup(TyperGroup):
             self._run(args, prog_name, complete_var, **extra)
         finally:
             _RUNNING.pop()
+            shown = sys.modules.get("mlpath.render.output")
+            if shown is not None:  # --color holds for this run only
+                shown.COLOR_MODE = "auto"  # type: ignore[attr-defined]
 
     def _run(
         self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
@@ -191,6 +194,16 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _set_color(value: str | None) -> None:
+    if value is None:
+        return
+    from mlpath.render import output
+
+    if value not in ("auto", "always", "never"):
+        raise typer.BadParameter(f"'{value}' is not one of auto, always, never")
+    output.COLOR_MODE = value
+
+
 def root(
     _version: Annotated[
         bool,
@@ -202,6 +215,17 @@ def root(
             help="Print the version and exit.",
         ),
     ] = False,
+    _color: Annotated[
+        str | None,
+        typer.Option(
+            "--color",
+            metavar="auto|always|never",
+            callback=_set_color,
+            is_eager=True,
+            help="Colour: on a terminal (auto, the default; NO_COLOR and FORCE_COLOR count), "
+            "always or never.",
+        ),
+    ] = None,
 ) -> None:
     """Your path to ML engineering: roadmaps, progress, journal and portfolio projects.
 
@@ -282,6 +306,8 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
     Help, completion and unknown commands get the whole app; --version gets none."""
     if argv and argv[0] in ("--version", "-V"):
         return build_app([])
+    if argv and argv[0].startswith("--color"):  # the root's own option before the command
+        argv = argv[1:] if "=" in argv[0] else argv[2:]
     if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
         return build_app()
     return build_app([COMMANDS[argv[0]]], only=argv[0])

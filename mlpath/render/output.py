@@ -46,8 +46,18 @@ def emit_json(command: str, data: Any, stream: TextIO | None = None) -> None:
     out.write(json_safe(json.dumps(envelope, ensure_ascii=False, indent=2)) + "\n")
 
 
+# --color: "auto" (on a terminal, unless NO_COLOR; FORCE_COLOR forces it), "always", "never".
+COLOR_MODE = "auto"
+
+
 def use_color(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    if COLOR_MODE != "auto":
+        return COLOR_MODE == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
@@ -84,7 +94,11 @@ class Out:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
+            # Colour was decided above (use_color): rich is told, not left to guess again.
+            self._console = Console(
+                file=self.stream, highlight=False, soft_wrap=True, force_terminal=True,
+                no_color=False,
+            )  # fmt: skip
         return self._console
 
     def bar(self, fraction: float, width: int = 24) -> list[Segment]:
@@ -104,18 +118,33 @@ class Out:
         width = [0] * max(len(r) for r in rows)
         for row in rows:
             for i, cell in enumerate(row[:-1]):
-                width[i] = max(width[i], len(_text(cell)))
+                width[i] = max(width[i], display_width(_text(cell)))
         for row in rows:
             segments: list[Segment] = [" " * indent]
             for i, cell in enumerate(row):
                 segments.append(cell)
                 if i < len(row) - 1:
-                    segments.append(" " * (width[i] - len(_text(cell)) + gap))
+                    segments.append(" " * (width[i] - display_width(_text(cell)) + gap))
             self.line(*segments)
 
 
 def _text(segment: Segment) -> str:
     return segment if isinstance(segment, str) else segment[0]
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal, as printed (escapes made visible): a wide
+    character (CJK, most emoji) takes two, a combining mark or a format character none."""
+    shown = terminal_safe(text)
+    if shown.isascii():
+        return len(shown)
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+        for c in shown
+    )  # fmt: skip
 
 
 def warn(message: str) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
 from mlpath.render import activity
-from mlpath.render.output import Out, Segment, hours, local_date, plural, warn
+from mlpath.render.output import (
+    Out,
+    Segment,
+    display_width,
+    hours,
+    local_date,
+    plural,
+    warn,
+)
 from mlpath.selfcheck import CheckResult, CheckRow
 
 STATE_STYLE = {
@@ -40,14 +48,14 @@ def render_status(result: StatusResult, out: Out) -> None:
         f" · {plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
     )
     out.blank()
-    width = max(len(p.title) for p in result.roadmaps)
+    width = max(display_width(p.title) for p in result.roadmaps)
     finish = {r.id: r.date for r in result.finish.roadmaps}
     for p in result.roadmaps:
         finished = p.done + p.skipped
         by = finish.get(p.id)
         out.line(
             "  ",
-            (p.title.ljust(width), "bold"),
+            (p.title + " " * (width - display_width(p.title)), "bold"),
             "  ",
             *out.bar(finished / p.total if p.total else 1.0),
             f"  {finished:>3}/{p.total:<3} ",
@@ -93,7 +101,12 @@ def render_status(result: StatusResult, out: Out) -> None:
 
 def render_next(result: NextResult, out: Out) -> None:
     if not result.topics:
-        out.line("No topic is ready: everything is done, or waits on an unfinished prerequisite.")
+        if not result.blocked:
+            out.line(("Nothing left to learn on this path. Well done!", "bold green"))
+            return
+        out.line("No topic is ready: each waits on a prerequisite not finished yet.")
+        for b in result.blocked:
+            out.line("  ", (b.id, "bold"), " waits on ", ", ".join(b.waits_on))
         return
     rows: list[list[Segment]] = []
     for i, row in enumerate(result.topics, 1):
