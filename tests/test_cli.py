@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mlpath import progress
+from mlpath import dates, progress
 from tests.conftest import DEMO, Result
 
 CORE = ["foundations", "machine-learning", "deep-learning", "mlops"]
@@ -375,3 +375,25 @@ def test_color_refuses_other_words(mlpath: Callable[..., Result]) -> None:
     result = mlpath("--color", "sometimes", "next")
     assert result.exit_code == 2 and "auto, always, never" in result.stderr
     assert "\x1b[" not in mlpath("next").stdout  # the option held for that run only
+
+
+def test_completion_offers_keys_templates_tags_weeks_and_topics_left(
+    mlpath: Callable[..., Result],
+) -> None:
+    from mlpath.cli import common
+
+    assert common.complete_setting("go") == ["goal-date"]
+    assert "housing-prices" in common.complete_template("hou")
+    assert mlpath("log", "x #pandas #pytorch").exit_code == 0
+    assert common.complete_tag("#p") == ["pandas", "pytorch"]
+    this_week = common.complete_week("")[0]
+    assert this_week == dates.week_of(dt.date.today()) and len(common.complete_week("")) == 13
+    assert mlpath("done", "python-basics").exit_code == 0
+
+    class Ctx:  # what click passes: the command's name is all that matters here
+        def __init__(self, name: str) -> None:
+            self.info_name = name
+
+    offered = common._complete_topics(Ctx("start"), "python-b")  # type: ignore[arg-type]
+    assert "python-basics" not in offered
+    assert "python-basics" in common._complete_topics(Ctx("reset"), "python-b")  # type: ignore[arg-type]

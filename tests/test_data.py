@@ -469,3 +469,16 @@ def test_a_section_before_the_header_is_read_by_the_header(
     source.write_text(json.dumps(doc))
     result = data(mlpath("import", str(source), "--json"), "import")
     assert (result["format"], result["added"]["entries"]) == ("mlpath", 1)
+
+
+def test_export_json_summarises_the_file_written(
+    mlpath: Callable[..., Result], tmp_path: Path
+) -> None:
+    fill(mlpath)
+    target = tmp_path / "all.json"
+    document = json.loads(mlpath("export", "-o", str(target), "--json").stdout)
+    assert document["command"] == "export"
+    assert list(document["data"]) == ["format", "path", "counts"]
+    assert document["data"]["counts"]["entries"] == 3 and target.exists()
+    refused = mlpath("export", "--json")
+    assert refused.exit_code == 1 and "-o FILE" in refused.stderr

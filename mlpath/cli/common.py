@@ -13,15 +13,63 @@ from mlpath.render.output import Out, emit_json
 T = TypeVar("T")
 
 
-def _complete_topics(incomplete: str) -> list[str]:
+def _complete_topics(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Topic ids, full and bare; after `start` and `done`, not the topics finished already."""
     from mlpath.roadmaps import load_catalog
 
     try:
         catalog = load_catalog()
+        topics = list(catalog.topics)
+        if ctx.info_name in ("start", "done"):
+            from mlpath.store import Store
+            from mlpath.store import topics as topic_store
+
+            with Store.open() as store:
+                states = topic_store.states(store)
+            finished = ("done", "skipped") if ctx.info_name == "start" else ("done",)
+            topics = [t for t in topics if states.get(t, ("",))[0] not in finished]
     except Exception:  # completion must never print a traceback into the shell
         return []
-    names = list(catalog.topics) + [t.split("/", 1)[1] for t in catalog.topics]
+    names = topics + [t.split("/", 1)[1] for t in topics]
     return sorted({n for n in names if n.startswith(incomplete)})
+
+
+def complete_setting(incomplete: str) -> list[str]:
+    from mlpath.config import SPECS
+
+    return [k for k in SPECS if k.startswith(incomplete)]
+
+
+def complete_template(incomplete: str) -> list[str]:
+    try:
+        from mlpath.scaffold import builtin_templates
+
+        return [t.id for t in builtin_templates() if t.id.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+def complete_tag(incomplete: str) -> list[str]:
+    try:
+        from mlpath.store import Store, entries
+
+        with Store.open() as store:
+            tags = entries.tags(store)
+    except Exception:
+        return []
+    word = incomplete.lstrip("#").casefold()
+    return [t for t in tags if t.startswith(word)]
+
+
+def complete_week(incomplete: str) -> list[str]:
+    """This week and the twelve before it, newest first."""
+    import datetime as dt
+
+    from mlpath import dates
+
+    current = dates.week_index(dates.week_of(dt.date.today()))
+    weeks = [dates.week_at(current - back) for back in range(13)]
+    return [w for w in weeks if w.startswith(incomplete)]
 
 
 def _complete_roadmaps(incomplete: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from mlpath.cli.common import JsonOpt, emit, path_value
+from mlpath.cli.common import JsonOpt, complete_setting, emit, path_value
 from mlpath.store import Store
 
 app = typer.Typer()
@@ -44,18 +44,27 @@ def export(
             parser=path_value,
         ),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With -o: print a JSON summary of what was written.")
+    ] = False,
 ) -> None:
     """All your data: progress, journal, notes, settings, projects."""
     from mlpath import export as exchange
-    from mlpath.render.data import render_exported
-    from mlpath.render.output import Out
+    from mlpath.errors import InvalidInputError
+    from mlpath.render.data import ExportSummary, render_exported
 
+    if as_json and output is None:
+        raise InvalidInputError(
+            "--json prints a summary of a file written with -o FILE (without -o the export "
+            "itself goes to stdout)"
+        )
     with Store.open() as store:
         result = exchange.export(store, "markdown" if fmt is Format.md else fmt.value, output)
     if output is None:
         sys.stdout.write(result.text)
     else:
-        render_exported(result, Out())
+        summary = ExportSummary(result.format, result.path or "", result.counts)
+        emit("export", summary, as_json, render_exported)
 
 
 @app.command("import", rich_help_panel="Your data")
@@ -91,7 +100,10 @@ def config(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @config_app.command("get")
 def get(
-    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """One setting's value."""
@@ -105,7 +117,10 @@ def get(
 
 @config_app.command("unset")
 def unset(
-    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Go back to a setting's default."""
@@ -119,7 +134,10 @@ def unset(
 
 @config_app.command("set")
 def set_(
-    key: Annotated[str, typer.Argument(metavar="KEY", help="e.g. weekly-hours")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
+    ],
     value: Annotated[str, typer.Argument(metavar="VALUE")],
     as_json: JsonOpt = False,
 ) -> None:

@@ -12,14 +12,28 @@ from typing import Annotated
 
 import typer
 
-from mlpath.cli.common import JsonOpt, TopicArg, _complete_topics, emit, path_value
+from mlpath.cli.common import (
+    JsonOpt,
+    TopicArg,
+    _complete_topics,
+    complete_tag,
+    complete_week,
+    emit,
+    path_value,
+)
 from mlpath.store import Store
 
 app = typer.Typer()
 journal_app = typer.Typer()
 
 WeekOpt = Annotated[
-    str | None, typer.Option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2026-W07.")
+    str | None,
+    typer.Option(
+        "--week",
+        metavar="YYYY-Www",
+        help="An ISO week, e.g. 2026-W07.",
+        autocompletion=complete_week,
+    ),
 ]
 DATES = "YYYY-MM-DD, today, yesterday, 'N days ago', 'monday' (the latest) or 'last monday'"
 EntryIdArg = Annotated[
@@ -53,7 +67,12 @@ def log(
     ] = None,
     tags: Annotated[
         list[str] | None,
-        typer.Option("--tag", metavar="T", help="A tag (repeat for more); #tags in TEXT count."),
+        typer.Option(
+            "--tag",
+            metavar="T",
+            help="A tag (repeat for more); #tags in TEXT count.",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     topics: Annotated[
         list[str] | None,
@@ -108,7 +127,10 @@ def journal_(
     until: Annotated[
         str | None, typer.Option("--until", metavar="DATE", help="Up to this day.")
     ] = None,
-    tag: Annotated[str | None, typer.Option("--tag", metavar="T", help="Only this tag.")] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", metavar="T", help="Only this tag.", autocompletion=complete_tag),
+    ] = None,
     topic: Annotated[
         str | None,
         typer.Option(
@@ -181,7 +203,8 @@ def edit_(
         str | None, typer.Option("--date", metavar="DATE", help=f"New day: {DATES}.")
     ] = None,
     tags: Annotated[
-        list[str] | None, typer.Option("--tag", metavar="T", help="Add a tag (repeat).")
+        list[str] | None,
+        typer.Option("--tag", metavar="T", help="Add a tag (repeat).", autocompletion=complete_tag),
     ] = None,
     untags: Annotated[
         list[str] | None, typer.Option("--untag", metavar="T", help="Remove a tag (repeat).")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mlpath.cli.common import JsonOpt, emit
+from mlpath.cli.common import JsonOpt, complete_template, emit
 
 app = typer.Typer()
 
@@ -35,7 +35,9 @@ def new_project(
     template: Annotated[
         str | None,
         typer.Argument(
-            metavar="TEMPLATE", help="A built-in template id, or a template folder/.zip."
+            metavar="TEMPLATE",
+            help="A built-in template id, or a template folder/.zip.",
+            autocompletion=complete_template,
         ),
     ] = None,
     name: Annotated[

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from mlpath.config import ConfigResult, Setting, SettingChange
-from mlpath.export import SECTIONS, ExportResult, ImportResult
+from mlpath.export import SECTIONS, ImportResult
 from mlpath.render.output import Out, Segment, join, plural
 
 _NAMES = {
@@ -20,7 +22,13 @@ def _counted(counts: dict[str, int]) -> str:
     return join(parts) if parts else "nothing"
 
 
-def render_exported(result: ExportResult, out: Out) -> None:
+class ExportSummary(NamedTuple):
+    format: str  # json | markdown
+    path: str
+    counts: dict[str, int]  # records written, by what they are about (as import counts them)
+
+
+def render_exported(result: ExportSummary, out: Out) -> None:
     out.line(("Exported ", "bold"), _counted(result.counts), f" to {result.path}")
 
 

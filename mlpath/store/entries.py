@@ -266,3 +266,8 @@ def day_sums(store: "Store", first: str, last: str) -> dict[str, tuple[float, in
         (first, last),
     )
     return {day: (hours, count) for day, hours, count in rows}
+
+
+def tags(store: "Store") -> list[str]:
+    """Every tag an entry carries, in order."""
+    return [t for (t,) in store.query("SELECT DISTINCT tag FROM entry_tags ORDER BY tag")]
