@@ -294,6 +294,7 @@ def test_mlpath_alone_prints_the_help_and_succeeds(mlpath_exe: str) -> None:
         (["show", "nope", "--json"], "show", "not-found", 1),
         (["journal", "edit", "--json"], "journal edit", "usage", 2),
         (["config", "set", "weekly-hours", "zero", "--json"], "config set", "invalid-input", 1),
+        (["--color", "never", "show", "nope", "--json"], "show", "not-found", 1),
     ],
 )
 def test_an_error_with_json_is_a_json_document_too(

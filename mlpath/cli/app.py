@@ -56,6 +56,8 @@ def _asked_for_json(argv: Sequence[str]) -> bool:
 
 def _command_words(argv: Sequence[str]) -> str:
     """The command as the JSON documents name it: "status", "journal edit"."""
+    if argv and argv[0] == "--color":  # the root's option and its value come first
+        argv = argv[2:]
     words = [a for a in argv if not a.startswith("-")][:2]
     if len(words) == 2 and words[0] not in GROUPS:
         words = words[:1]
