@@ -62,7 +62,6 @@ class Week(NamedTuple):
 class Plan(NamedTuple):
     weeks: list[Week]  # the weeks with work in them, in order
     breaks: list[str]  # break weeks the plan goes around (YYYY-Www)
-    hours: float  # hours planned in all
     complete: bool  # every topic fits before the end of the calendar (and there is a pace)
 
     @property
@@ -117,10 +116,9 @@ def schedule(
 ) -> Plan:
     """Pack ``tasks`` into weeks from the week ``current`` at ``per_week`` hours a week."""
     queue = [(t, t.hours) for t in order(tasks) if t.hours > _EPSILON]
-    total = sum(h for _, h in queue)
     skipped: list[str] = []
     if per_week <= _EPSILON:
-        return Plan([], [], total, not queue)
+        return Plan([], [], not queue)
     weeks: list[Week] = []
     parts: dict[str, int] = {}
     index = current
@@ -128,7 +126,7 @@ def schedule(
     left = queue[0][1] if queue else 0.0
     while at < len(queue):
         if index > LAST_WEEK or index - current >= MAX_WEEKS:
-            return Plan(_counted(weeks, parts), skipped, total, False)
+            return Plan(_counted(weeks, parts), skipped, False)
         if index in breaks:
             skipped.append(dates.week_at(index))
             index += 1
@@ -150,7 +148,7 @@ def schedule(
         if slots:
             weeks.append(_week(index, slots))
         index += 1
-    return Plan(_counted(weeks, parts), skipped, total, True)
+    return Plan(_counted(weeks, parts), skipped, True)
 
 
 def _counted(weeks: list[Week], parts: dict[str, int]) -> list[Week]:

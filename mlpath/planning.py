@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
-from mlpath import activity, dates, progress
+from mlpath import dates, progress
 from mlpath.errors import InvalidInputError, check_count
 from mlpath.plan import HOURS_IN_WEEK, Week, needed, schedule
 from mlpath.roadmaps import Catalog
@@ -46,13 +46,9 @@ def plan(
         raise InvalidInputError(
             f"--hours-per-week must be above 0 and at most 168, not {hours_per_week:g}"
         )
-    roadmaps = progress.scope(catalog, store, roadmap_id)
-    states = topic_store.states(store)
-    topics = [t for r in roadmaps for t in r.topics]
-    tasks = progress.tasks(topics, states)
-    left = [(r.id, progress.roadmap_progress(r, states).hours_left) for r in roadmaps]
-    hours_left = sum(h for _, h in left)
-    base = activity.outlook(store, left, tasks, today)  # the plan at the learner's pace
+    # The plan at the learner's pace is the one status takes its finish dates from.
+    status, base = progress.status_and_outlook(catalog, store, roadmap_id, today)
+    hours_left = status.hours_left
     source = base.pace.source
     per_week = base.pace.hours_per_week
     goal_day = None
@@ -74,10 +70,12 @@ def plan(
         per_week, source = need.hours_per_week, "until"
     planned = base.plan
     if source in ("option", "until"):
+        roadmaps = progress.scope(catalog, store, roadmap_id)
+        tasks = progress.tasks((t for r in roadmaps for t in r.topics), topic_store.states(store))
         current = dates.week_index(dates.week_of(today))
         planned = schedule(tasks, per_week, current, base.this_week.hours, base.breaks)
     return PlanResult(
-        roadmaps=[r.id for r in roadmaps],
+        roadmaps=[r.id for r in status.roadmaps],
         hours_left=hours_left,
         hours_per_week=per_week,
         source=source,

@@ -51,9 +51,6 @@ LAYOUT = 1
 ATTEMPTS = 4  # pushes that lose a race with another machine before giving up
 LOCK_WAIT = 60.0  # seconds to wait for another sync of this machine to finish
 IDENTITY = ("mlpath sync", "sync@mlpath.invalid")  # when git knows no one: this repo only
-SECTIONS = {"setting": "settings", "follow": "settings", "topic": "events", "entry": "entries",
-            "entry.hidden": "entries", "break": "breaks", "project": "projects",
-            "check": "events", "recall": "events"}  # fmt: skip
 
 
 class SyncError(MlpathError):
@@ -220,9 +217,11 @@ def _receive(store: Store, folder: Path) -> tuple[dict[str, int], set[str], list
             sync_store.mark_known(change.conn, known)
             for name, mark in new_marks.items():
                 sync_store.set_file_mark(change.conn, name, mark)
+    from mlpath.export import SECTION_OF  # counted as an import counts them
+
     counts: dict[str, int] = {}
     for event in added:
-        counts[SECTIONS[event.kind]] = counts.get(SECTIONS[event.kind], 0) + 1
+        counts[SECTION_OF[event.kind]] = counts.get(SECTION_OF[event.kind], 0) + 1
     return counts, {e.replica for e in added}, problems
 
 

@@ -18,6 +18,9 @@ from mlpath.store import Store
 
 app = typer.Typer()
 config_app = typer.Typer()
+KeyArg = Annotated[
+    str, typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting)
+]
 
 
 class Format(StrEnum):
@@ -100,10 +103,7 @@ def config(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @config_app.command("get")
 def get(
-    key: Annotated[
-        str,
-        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
-    ],
+    key: KeyArg,
     as_json: JsonOpt = False,
 ) -> None:
     """One setting's value."""
@@ -117,10 +117,7 @@ def get(
 
 @config_app.command("unset")
 def unset(
-    key: Annotated[
-        str,
-        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
-    ],
+    key: KeyArg,
     as_json: JsonOpt = False,
 ) -> None:
     """Go back to a setting's default."""
@@ -134,10 +131,7 @@ def unset(
 
 @config_app.command("set")
 def set_(
-    key: Annotated[
-        str,
-        typer.Argument(metavar="KEY", help="e.g. weekly-hours", autocompletion=complete_setting),
-    ],
+    key: KeyArg,
     value: Annotated[str, typer.Argument(metavar="VALUE")],
     as_json: JsonOpt = False,
 ) -> None:
