@@ -20,12 +20,10 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 from typing import NoReturn  # noqa: E402
 
+from mlpath.errors import Terminated, signal_beneath  # noqa: E402
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C, so transactions roll back and temp files go."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -53,6 +51,14 @@ def main() -> None:
         _quiet_exit(EXIT_INTERRUPTED)
     except Terminated:
         _quiet_exit(EXIT_TERMINATED)
+    except Exception as exc:
+        # Python 3.11 wraps what a `__set_name__` raises in a RuntimeError, so a Ctrl-C that
+        # lands while an imported module builds a class (platform's `uname_result`, say)
+        # arrives here disguised. It is still a Ctrl-C.
+        signalled = signal_beneath(exc)
+        if signalled is None:
+            raise
+        _quiet_exit(EXIT_TERMINATED if isinstance(signalled, Terminated) else EXIT_INTERRUPTED)
     else:
         status = 0
     finally:

@@ -18,6 +18,25 @@ class MlpathError(Exception):
         return [self.message]
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so transactions roll back and temp files go."""
+
+
+def signal_beneath(exc: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt or Terminated that ``exc`` was raised from, if there is one.
+
+    Python 3.11 wraps whatever a ``__set_name__`` raises in a RuntimeError, so a signal that
+    lands while a module being imported builds a class arrives disguised."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, (KeyboardInterrupt, Terminated)):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 class Problem(NamedTuple):
     """One problem in a file, located the way editors and compilers do: FILE:LINE:COL."""
 

@@ -302,3 +302,59 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(
             continue  # Python's own start-up, before mlpath runs
         assert b"Traceback" not in err, (delay, err.decode())
         assert run.returncode in (0, 130, -signal.SIGINT), (delay, run.returncode)
+
+
+_SIGNAL_WHILE_A_CLASS_IS_BUILT = """
+import sys, types
+import mlpath.cli
+from mlpath.errors import Terminated
+
+class Field:
+    def __set_name__(self, owner, name):
+        raise {signal}
+
+def run():  # what an import that builds a class with such a field does
+    class Record:
+        field = Field()
+
+fake = types.ModuleType("mlpath.cli.app")
+fake.run = run
+sys.modules["mlpath.cli.app"] = fake
+from mlpath.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "word"),
+    [("KeyboardInterrupt", 130, b"interrupted\n"), ("Terminated", 143, b"terminated\n")],
+)
+def test_a_signal_inside_set_name_is_still_that_signal(
+    raised: str, code: int, word: bytes, isolated_home: Path
+) -> None:
+    """Python 3.11 wraps what `__set_name__` raises in a RuntimeError: a Ctrl-C or SIGTERM that
+    lands while an imported module builds a class (platform's `uname_result`) is still one."""
+    script = _SIGNAL_WHILE_A_CLASS_IS_BUILT.format(signal=raised)
+    run = subprocess.run(
+        [sys.executable, "-c", script], check=False, capture_output=True, timeout=60
+    )
+    assert (run.returncode, run.stderr) == (code, word)
+
+
+def test_a_ctrl_c_inside_set_name_during_a_command_is_not_a_crash(
+    mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    from mlpath import progress
+
+    class Field:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    def status(*args: object, **kwargs: object) -> None:
+        class Record:  # a lazy import building a class, interrupted
+            field = Field()
+
+    monkeypatch.setattr(progress, "status", status)
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (130, "interrupted\n")
+    assert not (isolated_home / "crash").exists()

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from mlpath.errors import MlpathError, RoadmapError
+from mlpath.errors import MlpathError, RoadmapError, signal_beneath
 
 EXIT_CRASH = 70  # EX_SOFTWARE
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away
@@ -134,6 +134,12 @@ class MlpathGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
+            signalled = signal_beneath(exc)
+            if isinstance(signalled, KeyboardInterrupt):  # a Ctrl-C in disguise
+                _err("interrupted")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            if signalled is not None:  # SIGTERM: `main` ends the run
+                raise signalled from None
             crash = write_crash_report(exc)
             if os.environ.get("MLPATH_DEBUG") == "1":
                 import traceback
