@@ -17,6 +17,10 @@ from mlpath.store import entries as entry_store
 from mlpath.store import topics as topic_store
 
 ACTIVITY_WEEKS = 26
+CALENDAR_WEEKS = 52  # the calendar of status: a year of days, whole weeks
+# Hours a day from which a day of a calendar is a level darker (0 is a day with no entry, 1 a
+# day with one of less than an hour): the same levels in the terminal and in the report.
+DAY_LEVELS = (1.0, 2.0, 3.0)
 
 
 class WeekTotal(NamedTuple):
@@ -31,6 +35,37 @@ class WeekHours(NamedTuple):
     hours: float
     entries: int
     on_break: bool
+
+
+class DayHours(NamedTuple):
+    day: str  # YYYY-MM-DD
+    hours: float
+    entries: int
+    on_break: bool  # the day's week is a planned break
+
+
+def day_level(hours: float, entries: int) -> int:
+    """0 (no entry) to 4 (three hours or more) for a day of a calendar."""
+    if not entries:
+        return 0
+    return 1 + sum(1 for threshold in DAY_LEVELS if hours >= threshold)
+
+
+def calendar(
+    store: Store, weeks: int, last: dt.date, breaks: set[int], until: dt.date | None = None
+) -> list[DayHours]:
+    """Day by day, from the Monday ``weeks - 1`` weeks before ``last``'s week to ``until``
+    (default: the Sunday of ``last``'s week): one GROUP BY on the indexed day."""
+    first = dates.monday(dates.week_of(last)) - dt.timedelta(weeks=weeks - 1)
+    end = until or first + dt.timedelta(weeks=weeks, days=-1)
+    sums = entry_store.day_sums(store, first.isoformat(), end.isoformat())
+    days = []
+    for offset in range((end - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        hours, count = sums.get(day.isoformat(), (0.0, 0))
+        week = (day.toordinal() - 1) // 7  # dates.week_index of the day's week
+        days.append(DayHours(day.isoformat(), round(hours, 2), count, week in breaks))
+    return days
 
 
 class Outlook(NamedTuple):

@@ -100,6 +100,24 @@ def weekly_goal(store: Store) -> float:
     return value(store, WEEKLY_HOURS)
 
 
+def weekly_goal_at(store: Store, moment: dt.datetime) -> float:
+    """The weekly goal as it was set at ``moment`` (an aware datetime): settings are events,
+    so every earlier value is known. A change counts from its place in the order of changes
+    (its hybrid-logical-clock time, which is the wall-clock time it was made unless a clock
+    was behind), the same on every machine."""
+    until = (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    raw: str | None = None
+    for hlc, _recorded, changed in registers.setting_history(store, WEEKLY_HOURS):
+        if hlc >= until:
+            break
+        raw = changed
+    if raw is not None:
+        return float(raw)
+    default = SPECS[WEEKLY_HOURS].default
+    assert default is not None
+    return default
+
+
 def show(store: Store) -> ConfigResult:
     return ConfigResult([_setting(store, key) for key in SPECS])
 

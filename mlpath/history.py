@@ -174,6 +174,8 @@ def _name(store: Store, event: Event) -> str:
         return f"{topic} self-check {number}"
     if event.kind == "recall":
         return f"{event.target.rpartition('#')[0]} recall"
+    if event.kind == "project":
+        return f"project {event.data['name']}"
     return event.target
 
 
@@ -193,6 +195,8 @@ def _described(store: Store, old: Event, new: Event) -> Item:
         text = f"{name}: {'a planned break' if new.data['on'] else 'no longer a break'}"
     elif new.kind == "check":
         text = f"{name}: {'ticked' if new.data['on'] else 'not ticked'}"
+    elif new.kind == "project":
+        text = f"{name}: {'forgotten' if new.data.get('forgotten') else 'listed again'}"
     elif new.kind == "recall":
         rating = new.data["rating"]
         text = f"{name}: {'rated ' + rating if rating else 'rating taken back'}"

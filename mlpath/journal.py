@@ -504,17 +504,47 @@ def entries(
              "--topic": topic, "--search": search}  # fmt: skip
     filters = [f"{option} {value}" for option, value in given.items() if value is not None]
     everything = entry_store.find(store, entry_store.Filter(), 1)[1] if filters else total
+    weeks = {
+        w: JournalWeek(w, round(sums[w], 2), w in breaks, [e for e in found if e.week == w])
+        for w in shown
+    }
+    # Listed as far back as the entries shown reach (all the way when none is left out).
+    reach = shown[-1] if len(found) < total and shown else None
+    for w in _breaks_in_view(breaks, chosen, reach, cut=len(found) < total):
+        weeks.setdefault(w, JournalWeek(w, 0.0, True, []))
     return JournalResult(
-        weeks=[
-            JournalWeek(w, round(sums[w], 2), w in breaks, [e for e in found if e.week == w])
-            for w in shown
-        ],
+        weeks=sorted(weeks.values(), key=lambda w: w.week, reverse=True),  # YYYY-Www sorts
         shown=len(found),
         total=total,
         ids=entry_store.short_ids(store, [e.id for e in found]),
         filters=filters,
         entries=everything,
     )
+
+
+def _breaks_in_view(
+    breaks: set[str], chosen: entry_store.Filter, reach: str | None, cut: bool
+) -> list[str]:
+    """The break weeks a listing shows in their place: those in its days (--week, --since,
+    --until), no older than the oldest entry shown when entries are left out (``cut``), and
+    none when it is filtered by what entries say (a tag, a topic, a text): a break has none."""
+    if chosen.tag is not None or chosen.topic is not None or chosen.search is not None:
+        return []
+    if cut and reach is None:
+        return []
+    if chosen.week is not None:
+        return [chosen.week] if chosen.week in breaks else []
+    shown = []
+    for week in breaks:
+        monday = dates.monday(week)
+        if chosen.first is not None and (monday + dt.timedelta(days=6)).isoformat() < chosen.first:
+            continue
+        if chosen.last is not None and monday.isoformat() > chosen.last:
+            continue
+        if reach is not None and week < reach:
+            continue
+        shown.append(week)
+    return shown
 
 
 def topic_notes(store: Store, topic: str) -> list[Entry]:

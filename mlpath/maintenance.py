@@ -1,4 +1,5 @@
-"""Looking after the learner's data: `mlpath backup` and `mlpath doctor`."""
+"""Looking after the learner's data: `mlpath backup` (with `--list` and `restore`) and
+`mlpath doctor`."""
 
 import contextlib
 import datetime as dt
@@ -7,14 +8,15 @@ import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mlpath import paths
-from mlpath.errors import MlpathError, StoreError
+from mlpath.errors import MlpathError, NotFoundError, StoreBusyError, StoreError
 from mlpath.store import (
     Store,
     copy_to,
     facts,
+    fsync_path,
     inspect,
     remove_stale_temp_files,
     schema_version,
@@ -72,14 +74,19 @@ def backup(target: Path | None = None) -> BackupResult:
     if not source.exists():
         raise MlpathError(f"nothing to back up yet: {source} does not exist")
     with Store.open() as store:  # a file that is not a store is refused before anything
-        rotate = target is None
-        final = _backup_path(target)
-        if rotate:
-            remove_stale_temp_files(final.parent)
-        try:
-            records = copy_to(store.conn, final)
-        except StoreError as exc:
-            raise MlpathError(f"no backup was made: {exc.message}") from None
+        return _backup_of(store, target)
+
+
+def _backup_of(store: Store, target: Path | None = None) -> BackupResult:
+    """The copy `mlpath backup` makes of an open store, and its rotation."""
+    rotate = target is None
+    final = _backup_path(target)
+    if rotate:
+        remove_stale_temp_files(final.parent)
+    try:
+        records = copy_to(store.conn, final)
+    except StoreError as exc:
+        raise MlpathError(f"no backup was made: {exc.message}") from None
     kept, removed, warning = _rotate(final, records) if rotate else ([str(final)], [], None)
     return BackupResult(str(final), final.stat().st_size, records, kept, removed, warning)
 
@@ -258,3 +265,226 @@ def _roadmap_check() -> Check:
         return Check("roadmaps", "fail", f"{first}{more}")
     topics = len(catalog.topics)
     return Check("roadmaps", "ok", f"{len(catalog.roadmaps)} roadmaps, {topics} topics, all valid")
+
+
+# ------------------------------------------------------------------ listing and restoring
+
+
+class BackupInfo(NamedTuple):
+    name: str
+    path: str
+    taken: str  # UTC: the time in its name, else the file's modification time
+    bytes: int
+    records: int | None  # None when it cannot be read
+    schema: int | None
+    problem: str | None  # why it cannot be restored, or None
+
+
+class BackupList(NamedTuple):
+    folder: str
+    backups: list[BackupInfo]  # newest first
+
+
+class RestoreResult(NamedTuple):
+    restored: str  # the backup restored from
+    taken: str  # when that backup was made (UTC)
+    latest: str | None  # when its latest change was recorded (UTC)
+    records: int
+    schema: int  # the backup's store schema (upgraded when older than this mlpath's)
+    upgraded: bool
+    store: str
+    previous: str | None  # where the store as it was is kept (None: there was none)
+    previous_records: int | None  # None when it was damaged or there was none
+    previous_damaged: bool
+    syncs: bool  # this store is set up for sync
+
+
+def list_backups() -> BackupList:
+    """The backups in the backups folder, newest first, each read read-only (never
+    upgraded) for its record count and schema, or for why it cannot be restored."""
+    from mlpath.store import restore as restore_store
+
+    folder = backups_dir()
+    found = []
+    files = sorted(folder.glob("*.db")) if folder.is_dir() else []
+    for path in files:
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            size = path.stat().st_size
+            examined = restore_store.examine(path, thorough=False)
+        except StoreError as exc:
+            found.append(BackupInfo(path.name, str(path), _taken(path), size, None, None,
+                                    exc.message))  # fmt: skip
+            continue
+        except OSError as exc:
+            found.append(BackupInfo(path.name, str(path), "", 0, None, None, exc.strerror))
+            continue
+        found.append(BackupInfo(path.name, str(path), _taken(path), size, examined.records,
+                                examined.version, None))  # fmt: skip
+    found.sort(key=lambda b: (b.taken, b.name), reverse=True)
+    return BackupList(str(folder), found)
+
+
+def _taken(path: Path) -> str:
+    from mlpath.dates import utc_stamp
+
+    stem = path.stem.removeprefix(BACKUP_PREFIX)
+    try:
+        when = dt.datetime.strptime(stem, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        try:
+            when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except OSError:
+            return ""
+    return utc_stamp(when)
+
+
+def restore(file: Path) -> RestoreResult:
+    """Put a backup back as the store: checked first (read-only), copied and upgraded beside
+    the store, the current store kept as a backup, then the store replaced in one write
+    transaction. Until that commits, the store is as it was."""
+    from mlpath.store import restore as restore_store
+
+    source = _find_backup(file)
+    db = paths.db_path()
+    if db.exists() and _same_file(source, db):
+        raise MlpathError(f"{source} is the store itself: name a backup (mlpath backup --list)")
+    try:
+        examined = restore_store.examine(source)
+    except StoreError as exc:
+        raise MlpathError(f"cannot restore {source}: {exc.message}; nothing was changed") from None
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MlpathError(f"cannot write in {db.parent} ({exc.strerror})") from None
+    remove_stale_temp_files(db.parent)  # copies a killed restore left
+    staged, records = restore_store.stage(source, db.parent)
+    try:
+        previous, previous_records, damaged, syncs = _install(staged, db, examined)
+    finally:
+        restore_store.discard(staged)
+    return RestoreResult(
+        str(source), _taken(source), examined.latest, records, examined.version,
+        examined.version < schema_version(), str(db), previous, previous_records, damaged, syncs,
+    )  # fmt: skip
+
+
+def _find_backup(file: Path) -> Path:
+    """A path as given, else a name in the backups folder (with or without ``.db``)."""
+    path = file.expanduser()
+    try:
+        if path.is_file():
+            return path
+        named = len(file.parts) == 1 and file.name not in (".", "..")
+        if named:
+            for candidate in (backups_dir() / file.name, backups_dir() / f"{file.name}.db"):
+                if candidate.is_file():
+                    return candidate
+        exists = path.exists()
+    except OSError as exc:
+        raise MlpathError(f"cannot use {file} as a backup ({exc.strerror})") from None
+    if exists:
+        raise MlpathError(f"{file} is not a file: name a backup file")
+    where = f" nor a backup in {backups_dir()}" if named else ""
+    raise NotFoundError(f"no backup {file}: it is not a file{where}; see `mlpath backup --list`")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return False
+
+
+def _install(staged: Path, db: Path, examined: Any) -> tuple[str | None, int | None, bool, bool]:
+    """Replace the store with ``staged``: (where the previous store is kept, its records,
+    whether it was damaged, whether the store syncs)."""
+    from mlpath.store import StoreReadOnlyError
+    from mlpath.store import restore as restore_store
+    from mlpath.store import sync as sync_store
+
+    if not db.exists():
+        restore_store.new_identity(staged)
+        _link_into_place(staged, db)
+        return None, None, False, examined.remote is not None
+    if restore_store.newer_than_known(db):
+        raise MlpathError(
+            f"{db} was written by a newer mlpath (store schema newer than {schema_version()}): "
+            "restore with that mlpath; nothing was changed"
+        )
+    try:
+        store = Store.open()
+    except (StoreBusyError, StoreReadOnlyError) as exc:
+        raise MlpathError(f"{exc.message}; nothing was changed") from None
+    except StoreError:  # damaged or foreign: kept aside byte for byte, then replaced
+        aside = _set_aside(db)
+        restore_store.new_identity(staged)
+        _replace_file(staged, db)
+        return str(aside), None, True, examined.remote is not None
+    with store:
+        if store.read_only:
+            raise MlpathError(f"{store.read_only}; nothing was changed")
+        syncs = sync_store.remote(store) is not None
+        kept = restore_store.replace_contents(store, staged, _keep_current)
+    return kept.path, kept.records, False, syncs
+
+
+def _keep_current() -> BackupResult:
+    """`mlpath backup` of the store, run while the restore holds its write lock: through a
+    connection of its own, since SQLite copies nothing from a connection that is writing.
+    With the lock held, what it copies is what the restore replaces."""
+    with Store.open() as store:
+        return _backup_of(store)
+
+
+def _set_aside(db: Path) -> Path:
+    """A store mlpath cannot open, moved into the backups folder as it is (its log too)."""
+    folder = backups_dir()
+    stamp = _stamp()
+    aside = folder / f"damaged-{stamp}.db"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".damaged-{stamp}.db.tmp"
+        shutil.copyfile(db, tmp)
+        fsync_path(tmp)
+        os.replace(tmp, aside)
+        for suffix in ("-wal", "-shm"):
+            beside = db.with_name(db.name + suffix)
+            if beside.exists():
+                if suffix == "-wal":
+                    os.replace(beside, aside.with_name(aside.name + suffix))
+                else:
+                    beside.unlink()
+        fsync_path(folder)
+    except OSError as exc:
+        raise MlpathError(
+            f"cannot keep {db} aside in {folder} ({exc.strerror}); nothing was restored"
+        ) from None
+    return aside
+
+
+def _replace_file(staged: Path, db: Path) -> None:
+    try:
+        os.replace(staged, db)
+    except OSError as exc:
+        raise MlpathError(f"cannot write {db} ({exc.strerror}); nothing was restored") from None
+    fsync_path(db.parent)
+
+
+def _link_into_place(staged: Path, db: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        if db.with_name(db.name + suffix).exists():
+            raise MlpathError(
+                f"{db.name}{suffix} is in {db.parent} without a store: move it aside first; "
+                "nothing was changed"
+            )
+    try:
+        os.link(staged, db)
+    except FileExistsError:
+        raise MlpathError(f"{db} appeared while restoring: run the restore again") from None
+    except OSError:  # a file system without hard links
+        if db.exists():
+            raise MlpathError(f"{db} appeared while restoring: run the restore again") from None
+        os.replace(staged, db)
+    fsync_path(db.parent)

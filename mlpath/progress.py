@@ -5,7 +5,15 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlpath import dates
-from mlpath.activity import Outlook, WeekHours, WeekTotal, outlook
+from mlpath.activity import (
+    CALENDAR_WEEKS,
+    DayHours,
+    Outlook,
+    WeekHours,
+    WeekTotal,
+    calendar,
+    outlook,
+)
 from mlpath.errors import InvalidInputError, check_count
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
@@ -64,6 +72,7 @@ class StatusResult(NamedTuple):
     hours_left: float
     store: str
     activity: list[WeekHours]  # the last 26 weeks, oldest first, this week last
+    calendar: list[DayHours]  # the days of the last 52 weeks, Monday first, up to today
     this_week: WeekTotal
     streak: Streak
     pace: Pace
@@ -269,6 +278,7 @@ def status_and_outlook(
         hours_left=hours_left,
         store=store.label,
         activity=ahead.activity,
+        calendar=calendar(store, CALENDAR_WEEKS, today, ahead.breaks, until=today),
         this_week=ahead.this_week,
         streak=ahead.streak,
         pace=ahead.pace,

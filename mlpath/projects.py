@@ -127,3 +127,72 @@ def commit_times(folder: Path) -> list[str]:
     except gitsafe.GitError:
         return []
     return [line for line in out.splitlines() if line]
+
+
+class Forgotten(NamedTuple):
+    name: str
+    template: str
+    path: str
+    exists: bool  # its folder is still there: left as it is, like everything on disk
+    host: str | None
+    here: bool
+
+
+class ForgetResult(NamedTuple):
+    forgotten: list[Forgotten]
+
+
+def forget(store: Store, ref: str) -> ForgetResult:
+    """Take the project named (or at the path) ``ref`` off the learner's list, as one change
+    that `mlpath undo` reverses. Nothing on disk is touched.
+
+    A name shared by several projects is refused (the path tells them apart); a folder
+    recorded more than once (made again where a deleted one was) is forgotten whole."""
+    host = this_host()
+    records = project_store.every(store)
+    chosen = _named(records, ref) or _at_path(records, ref, host)
+    if not chosen:
+        from mlpath.errors import NotFoundError
+        from mlpath.roadmaps import suggest
+
+        hint = suggest(ref, [r.name for r in records])
+        raise NotFoundError(f"no project '{ref}' in your list (`mlpath projects` shows it){hint}")
+    with store.change(f"projects forget {ref!r}") as change:
+        for record in chosen:
+            project_store.forget(change, record)
+    return ForgetResult([_forgotten(r, host) for r in chosen])
+
+
+def _named(
+    records: list[project_store.ProjectRecord], ref: str
+) -> list[project_store.ProjectRecord]:
+    named = [r for r in records if r.name == ref.strip()]
+    if len(named) > 1:
+        from mlpath.errors import AmbiguousError
+
+        where = ", ".join(r.path if r.host in (None, this_host()) else f"{r.path} on {r.host}"
+                          for r in named)  # fmt: skip
+        raise AmbiguousError(
+            f"{len(named)} projects are named '{ref}'; forget one by its path: {where}"
+        )
+    return named
+
+
+def _at_path(
+    records: list[project_store.ProjectRecord], ref: str, host: str
+) -> list[project_store.ProjectRecord]:
+    """The projects of this machine recorded at the folder ``ref`` (which may be gone)."""
+    import os
+
+    expanded = os.path.expanduser(ref)
+    wanted = {os.path.abspath(expanded), os.path.realpath(expanded)}
+    return [
+        r for r in records
+        if r.host in (None, host) and {r.path, os.path.realpath(r.path)} & wanted
+    ]  # fmt: skip
+
+
+def _forgotten(record: project_store.ProjectRecord, host: str) -> Forgotten:
+    here = record.host in (None, host)
+    return Forgotten(record.name, record.template, record.path,
+                     here and Path(record.path).is_dir(), record.host, here)  # fmt: skip

@@ -397,7 +397,10 @@ def _follow_data(event: At, target: str, value: dict[str, Any]) -> dict[str, Any
 
 def _project_data(event: At, target: str, value: dict[str, Any]) -> dict[str, Any]:
     at = event["data"]
-    _fields(at, value, {"name", "template", "path", "created_at", "topics", "host"})
+    forgotten = {"forgotten"} & set(value)  # `projects forget`: the record, taken off the list
+    _fields(at, value, {"name", "template", "path", "created_at", "topics", "host", *forgotten})
+    if forgotten and value["forgotten"] is not True:
+        at["forgotten"].fail("expected true")
     for key in ("name", "template", "path"):
         at[key].text(value[key])
     at["created_at"].stamp(value["created_at"], future=True)

@@ -44,13 +44,6 @@ class WeekBar(NamedTuple):
     on_break: bool
 
 
-class DayCell(NamedTuple):
-    day: str
-    hours: float
-    entries: int
-    on_break: bool
-
-
 class Point(NamedTuple):
     day: str  # a Sunday
     hours_left: float
@@ -87,7 +80,7 @@ class ReportData(NamedTuple):
     status: StatusResult
     roadmaps: list[RoadmapRow]
     weeks: list[WeekBar]  # every week from the first logged one to this one
-    calendar: list[DayCell]  # the last 53 weeks, Monday to Sunday, day by day
+    calendar: list[activity.DayHours]  # the last 53 weeks, Monday to Sunday, day by day
     burndown: list[Point]  # hours left at the end of each week so far
     projection: list[Point]  # and at the end of each planned week
     done: list[DoneTopic]  # newest first
@@ -157,7 +150,7 @@ def report(
         status=status,
         roadmaps=rows,
         weeks=weeks,
-        calendar=_calendar(store, today, breaks),
+        calendar=activity.calendar(store, CALENDAR_WEEKS, today, breaks),
         burndown=past,
         projection=projection,
         done=done_rows,
@@ -194,18 +187,6 @@ def _burndown(
 
 def _sunday(index: int) -> str:
     return (dates.monday(dates.week_at(index)) + dt.timedelta(days=6)).isoformat()
-
-
-def _calendar(store: Store, today: dt.date, breaks: set[int]) -> list[DayCell]:
-    monday = dates.monday(dates.week_of(today)) - dt.timedelta(weeks=CALENDAR_WEEKS - 1)
-    sums = entry_store.day_sums(store, monday.isoformat(), today.isoformat())
-    cells = []
-    for offset in range(CALENDAR_WEEKS * 7):
-        day = monday + dt.timedelta(days=offset)
-        hours, count = sums.get(day.isoformat(), (0.0, 0))
-        week = dates.week_index(dates.week_of(day))
-        cells.append(DayCell(day.isoformat(), round(hours, 2), count, week in breaks))
-    return cells
 
 
 def _projects(store: Store, public: bool, current: int) -> list[ProjectRow]:

@@ -4,7 +4,7 @@ commits, with the streak, pace and finish dates as of today."""
 import datetime as dt
 from typing import NamedTuple
 
-from mlpath import activity, dates, journal, progress
+from mlpath import activity, config, dates, journal, progress
 from mlpath.errors import InvalidInputError
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.projects import Commit, commits_between
@@ -18,7 +18,7 @@ class ReviewResult(NamedTuple):
     end: str  # its Sunday
     on_break: bool
     hours: float
-    goal: float
+    goal: float  # the weekly goal as it was set when the week ended (now, for this week)
     entries: list[journal.Entry]  # oldest first
     topics: journal.TopicChanges
     commits: list[Commit]
@@ -39,13 +39,16 @@ def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewRes
     overview = progress.status(catalog, store)
     total = activity.week_total(store, chosen)
     since, until = dates.week_bounds(chosen)
+    # The goal the week was lived against: the setting in force at its end (a change during
+    # the week counts for it, as the goal the learner had when the week closed).
+    goal = config.weekly_goal_at(store, until)
     return ReviewResult(
         week=chosen,
         start=monday.isoformat(),
         end=(monday + dt.timedelta(days=6)).isoformat(),
         on_break=dates.week_index(chosen) in activity.break_weeks(store),
         hours=total.hours,
-        goal=total.goal,
+        goal=goal,
         entries=journal.week_entries(store, chosen),
         topics=journal.topic_changes(store, chosen),
         commits=commits_between(store, since, until),

@@ -48,8 +48,22 @@ NAME_KEYS = ("project_name", "project_slug", "package_name")
 MAX_ZIP_BYTES = 200 * 1024 * 1024
 MAX_SHOWN = 200  # characters of a path the learner gave that an error message repeats
 PLACEHOLDER = ("mlpath placeholder", "placeholder@mlpath.invalid")
-Asker = Callable[[str, Any], Any]
-"""Asks the learner for one template variable: (name, default or list of choices) -> answer."""
+AUTHOR_KEYS = ("author_name", "author_email")
+MAX_LABEL = 200  # characters of a template's own prompt text that mlpath shows
+
+
+class Question(NamedTuple):
+    """One template variable to ask for, in the template's own words where it has them
+    (cookiecutter's ``__prompts__``), else by its name."""
+
+    key: str
+    label: str
+    default: Any  # the value offered, or the list of choices (the first is the default)
+    choices: dict[str, str] = {}  # noqa: RUF012 - never mutated: each choice's label
+
+
+Asker = Callable[[Question], Any]
+"""Asks the learner one question on the terminal; the answer."""
 
 
 class TemplateInfo(NamedTuple):
@@ -61,11 +75,19 @@ class TemplateInfo(NamedTuple):
     path: str
 
 
+class TemplateChoice(NamedTuple):
+    """A built-in template as the picker offers it, with how far the learner is."""
+
+    template: TemplateInfo
+    finished: int  # of its topics, done or skipped
+    ready: bool  # every topic it exercises is finished
+
+
 class GitResult(NamedTuple):
     status: str  # committed | initialised | skipped | unavailable | failed
     branch: str | None = None
     commit: str | None = None
-    identity: str | None = None  # configured | placeholder
+    identity: str | None = None  # configured | answers | placeholder
     advice: Sequence[str] = ()
 
 
@@ -119,6 +141,21 @@ def builtin_templates() -> list[TemplateInfo]:
             )
         )
     return found
+
+
+def template_choices() -> list[TemplateChoice]:
+    """The built-in templates, each with how many of its topics the learner has finished
+    (done or skipped, as progress counts them)."""
+    from mlpath.progress import FINISHED
+    from mlpath.store import topics as topic_store
+
+    with Store.open() as store:
+        states = topic_store.states(store)
+    choices = []
+    for info in builtin_templates():
+        finished = sum(states.get(t, ("",))[0] in FINISHED for t in info.topics)
+        choices.append(TemplateChoice(info, finished, finished == len(info.topics)))
+    return choices
 
 
 def _resolve_template(spec: str, staging: Path) -> _Template:
@@ -228,6 +265,35 @@ def template_hash(folder: Path) -> str:
 # ------------------------------------------------------------------------------------ answers
 
 
+def _labels(variables: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each variable's prompt and its choices' labels, from ``__prompts__`` (cookiecutter
+    2.2): a text, or for a choice variable an object with ``__prompt__`` and a label for
+    each choice. Anything else in it is ignored: a template's words are never required."""
+    prompts = variables.get("__prompts__")
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    if not isinstance(prompts, dict):
+        return found
+    for key, given in prompts.items():
+        if isinstance(given, str) and given.strip():
+            found[key] = (given.strip()[:MAX_LABEL], {})
+        elif isinstance(given, dict):
+            label = given.get("__prompt__")
+            label = label.strip()[:MAX_LABEL] if isinstance(label, str) and label.strip() else key
+            choices = {str(k): v.strip()[:MAX_LABEL] for k, v in given.items()
+                       if k != "__prompt__" and isinstance(v, str) and v.strip()}  # fmt: skip
+            found[key] = (label, choices)
+    return found
+
+
+def _question(key: str, default: Any, labels: Mapping[str, tuple[str, dict[str, str]]]) -> Question:
+    label, choices = labels.get(key, (key, {}))
+    if isinstance(default, list):
+        choices = {str(c): choices.get(str(c), str(c)) for c in default}
+    else:
+        choices = {}
+    return Question(key, label, default, choices)
+
+
 def _is_derived(value: Any) -> bool:
     return isinstance(value, str) and ("{{" in value or "{%" in value)
 
@@ -260,7 +326,7 @@ def _names(
         default = variables.get("project_name")
         if not isinstance(default, str) or _is_derived(default):
             raise InvalidInputError("give the project a NAME")
-        name = str(ask("project_name", default)) if ask else default
+        name = str(ask(_question("project_name", default, _labels(variables)))) if ask else default
     name = check_name(name)
     slug = check_slug(overrides["project_slug"]) if "project_slug" in overrides else slugify(name)
     package = (
@@ -281,6 +347,7 @@ def _collect_answers(
     the learner's answers (on a terminal), then ``suggested`` defaults; the rest is left to
     the template."""
     public = {k: v for k, v in variables.items() if not k.startswith("_")}
+    labels = _labels(variables)
     answers: dict[str, Any] = {}
     for key, default in public.items():
         if key in NAME_KEYS:
@@ -292,7 +359,7 @@ def _collect_answers(
                 raise InvalidInputError(f"--set {key}={value}: choose one of {choices}")
             answers[key] = value
         elif ask is not None and not _is_derived(default) and not isinstance(default, dict):
-            answers[key] = ask(key, suggested.get(key, default))
+            answers[key] = ask(_question(key, suggested.get(key, default), labels))
         elif key in suggested:
             answers[key] = suggested[key]
     return answers
@@ -308,6 +375,26 @@ def _git_identity(variables: Mapping[str, Any], config: Mapping[str, str]) -> di
         if k in variables
     }
     return {k: v for k, v in found.items() if v}
+
+
+def _given_author(
+    variables: Mapping[str, Any], answers: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """The author name and email the learner gave (typed, or with --set; their git config
+    offered as a default counts too), for a first commit git has no identity for. The
+    template's own default (``Your Name``) is not an answer, and neither is a value git
+    could not take as an identity (angle brackets, control characters, no ``@``)."""
+    found: list[str | None] = []
+    for key in AUTHOR_KEYS:
+        value = answers.get(key)
+        text = value.strip() if isinstance(value, str) else ""
+        usable = (
+            text and text != variables.get(key) and len(text) <= MAX_LABEL
+            and not any(c in "<>" or not c.isprintable() for c in text)
+            and (key != "author_email" or "@" in text)
+        )  # fmt: skip
+        found.append(text if usable else None)
+    return found[0], found[1]
 
 
 def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
@@ -409,8 +496,11 @@ def _create(
 
     created = utc_now()
     _write_provenance(rendered, template, final_answers, created)
+    author = _given_author(variables, answers)
     git = (
-        _init_git(rendered, template.label, destination, user) if use_git else GitResult("skipped")
+        _init_git(rendered, template.label, destination, user, author)
+        if use_git
+        else GitResult("skipped")
     )
     topics = template.info.topics if template.info else []
     record = {"name": name, "template": template.label, "path": str(destination),
@@ -558,7 +648,26 @@ def _first_line(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------- git
 
 
-def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, str]) -> GitResult:
+def _commit_identity(
+    user: Mapping[str, str], author: tuple[str | None, str | None]
+) -> tuple[str, dict[str, str], str]:
+    """Who signs the first commit: git's own identity when it has one; else the author the
+    learner gave (with the placeholder email when they gave a name alone, since a made-up
+    address would look real); else the visible placeholder. Given through the environment
+    of that one commit only, so nothing is saved in the repository's config. Returns the
+    kind (configured | answers | placeholder), the environment and the author as shown."""
+    if gitsafe.has_identity(user):
+        return "configured", {}, ""
+    name, email = author
+    kind = "answers" if name else "placeholder"
+    chosen = (name or PLACEHOLDER[0], (email if name else None) or PLACEHOLDER[1])
+    return kind, gitsafe.identity_env(*chosen), f"{chosen[0]} <{chosen[1]}>"
+
+
+def _init_git(
+    path: Path, template: str, destination: Path, user: Mapping[str, str],
+    author: tuple[str | None, str | None] = (None, None),
+) -> GitResult:  # fmt: skip
     message = f"Initial commit from mlpath template {template}"
     later = [
         f"cd {destination}",
@@ -578,8 +687,7 @@ def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, s
         gitsafe.run(path, "add", "--all", "--", ".")
     except gitsafe.GitError as exc:
         return GitResult("failed", advice=[exc.message, *later])
-    identity = "configured" if gitsafe.has_identity(user) else "placeholder"
-    env = gitsafe.identity_env(*PLACEHOLDER) if identity == "placeholder" else {}
+    identity, env, shown = _commit_identity(user, author)
     try:
         gitsafe.run(path, "commit", "--quiet", "--no-verify", "--no-gpg-sign",
                     f"--message={message}", env=env)  # fmt: skip
@@ -590,10 +698,11 @@ def _init_git(path: Path, template: str, destination: Path, user: Mapping[str, s
             advice=[exc.message, f"cd {destination} && git commit -m 'Initial commit'"],
         )  # fmt: skip
     advice = []
-    if identity == "placeholder":
+    if identity != "configured":
+        who = "a placeholder author" if identity == "placeholder" else "the author you gave"
         advice = [
-            "git has no name and email for you, so the first commit uses a placeholder "
-            f"author ({PLACEHOLDER[0]} <{PLACEHOLDER[1]}>). Set yours, then fix the commit:",
+            f"git has no name and email for you, so the first commit uses {who} "
+            f"({shown}), for this commit only. Set yours, then fix the commit:",
             'git config --global user.name "Your Name" && '
             'git config --global user.email "you@example.com"',
             f"cd {destination} && git commit --amend --reset-author --no-edit",

@@ -32,7 +32,8 @@ def test_fresh_status_lists_the_core_path_at_zero(mlpath: Callable[..., Result])
     status = data(mlpath("status", "--json"), "status")
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
-        "activity", "this_week", "streak", "pace", "finish", "goal_date", "recall_due",
+        "activity", "calendar", "this_week", "streak", "pace", "finish", "goal_date",
+        "recall_due",
     ]  # fmt: skip
     assert [r["id"] for r in status["roadmaps"]] == CORE
     assert all(r["percent"] == 0 for r in status["roadmaps"])

@@ -236,7 +236,8 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
     status = data(mlpath("status", "--json"), "status")
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
-        "activity", "this_week", "streak", "pace", "finish", "goal_date", "recall_due",
+        "activity", "calendar", "this_week", "streak", "pace", "finish", "goal_date",
+        "recall_due",
     ]  # fmt: skip
     assert len(status["activity"]) == 26
     assert list(status["activity"][0]) == ["week", "hours", "entries", "on_break"]
@@ -254,9 +255,21 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
     sunday = dates.monday(week_ago(0)) + dt.timedelta(weeks=weeks, days=6)
     assert status["finish"]["date"] == sunday.isoformat()
 
-    text = mlpath("status").stdout
-    activity = next(line for line in text.splitlines() if line.startswith("Activity"))
-    assert activity.split()[1] == "." * 23 + "==="  # 6 of 10 h: under two thirds of the goal
+    today = dt.date.today()
+    days = status["calendar"]
+    assert list(days[0]) == ["day", "hours", "entries", "on_break"]
+    assert dt.date.fromisoformat(days[0]["day"]).isoweekday() == 1  # a Monday, 51 weeks back
+    assert len(days) == 51 * 7 + today.isoweekday() and days[-1]["day"] == today.isoformat()
+    assert [d["hours"] for d in days[-15::7]] == [6.0, 6.0, 6.0]
+    assert sum(d["entries"] for d in days) == 3
+
+    text = mlpath("status").stdout  # piped: the ASCII calendar, a year wide
+    lines = text.splitlines()
+    grid = lines[lines.index(next(ln for ln in lines if ln.startswith("Activity"))) + 2 :][:8]
+    row = grid[today.isoweekday() - 1]
+    assert row[4:].split() == ["."] * 49 + ["#"] * 3  # 6 h on each of the three days
+    assert grid[7].split() == ["goal"]  # 6 h a week does not meet the goal of 10 h
+    assert "less . - = + # more" in text
     assert "Streak     3 weeks · longest 3 weeks" in text
 
 

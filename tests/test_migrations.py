@@ -241,8 +241,11 @@ def check_model(mlpath: Run, data: OldData) -> None:
         assert got_entry == old, uid
     for week in journal["weeks"]:
         assert week["on_break"] == (week["week"] in data.breaks), week["week"]
-        assert {e["week"] for e in week["entries"]} == {week["week"]}
-    for week_name in data.breaks:  # a break week without entries is not in the journal
+        if week["entries"]:
+            assert {e["week"] for e in week["entries"]} == {week["week"]}
+        else:  # a break week with no entry is listed in its place
+            assert week["on_break"] and week["hours"] == 0, week["week"]
+    for week_name in data.breaks:  # and review knows every break week
         review = cli_json(mlpath, "review", "--week", week_name, "--json")
         assert review["on_break"] is True, week_name
 

@@ -4,42 +4,17 @@ asked once; never off a terminal."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
-import time
 from pathlib import Path
+
+from tests import terminal
 
 
 def _on_a_terminal(
     exe: str, args: list[str], answers: list[tuple[bytes, bytes]]
 ) -> tuple[int, bytes]:
     """Run ``exe args`` in a pseudo-terminal, typing each answer once its prompt shows."""
-    main, side = pty.openpty()
-    proc = subprocess.Popen([exe, *args], stdin=side, stdout=side, stderr=side,
-                            env={**os.environ, "TERM": "dumb"})  # fmt: skip
-    os.close(side)
-    seen = b""
-    deadline = time.monotonic() + 60
-    pending = list(answers)
-    while True:
-        if pending and pending[0][0] in seen:
-            os.write(main, pending.pop(0)[1])
-        ready, _, _ = select.select([main], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        elif proc.poll() is not None:
-            break
-        assert time.monotonic() < deadline, seen.decode(errors="replace")
-    code = proc.wait(timeout=30)
-    os.close(main)
-    return code, seen
+    return terminal.run([exe, *args], {**os.environ, "TERM": "dumb"}, answers=answers)
 
 
 def test_the_first_command_on_a_terminal_welcomes_and_asks_once(

@@ -46,7 +46,7 @@ ERROR_CODES = {
     "StoreBusyError": "store-busy", "StoreError": "store", "EmptyEntryError": "empty",
     "InvalidInputError": "invalid-input", "ScaffoldError": "scaffold", "MlpathError": "error",
 }  # fmt: skip
-GROUPS = ("roadmap", "journal", "config", "sync")  # commands with subcommands
+GROUPS = ("roadmap", "journal", "config", "sync", "projects")  # commands with subcommands
 _RUNNING: list[list[str]] = []  # the arguments of the run going on (tests run several)
 
 
@@ -54,13 +54,19 @@ def _asked_for_json(argv: Sequence[str]) -> bool:
     return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
 
 
+def _after_root_options(argv: Sequence[str]) -> Sequence[str]:
+    """``argv`` without the root's own options before the command (--color X, --no-pager)."""
+    while argv and (argv[0].startswith("--color") or argv[0] == "--no-pager"):
+        argv = argv[1:] if argv[0] == "--no-pager" or "=" in argv[0] else argv[2:]
+    return argv
+
+
 def _command_words(argv: Sequence[str]) -> str:
     """The command as the JSON documents name it: "status", "journal edit"."""
-    if argv and argv[0] == "--color":  # the root's option and its value come first
-        argv = argv[2:]
+    argv = _after_root_options(argv)
     words = [a for a in argv if not a.startswith("-")][:2]
-    if len(words) == 2 and words[0] not in GROUPS:
-        words = words[:1]
+    if len(words) == 2 and words[0] not in GROUPS and words != ["backup", "restore"]:
+        words = words[:1]  # `backup PATH` names a file, `backup restore` a command
     return " ".join(words) or "mlpath"
 
 
@@ -174,6 +180,9 @@ class MlpathGroup(TyperGroup):
             shown = sys.modules.get("mlpath.render.output")
             if shown is not None:  # --color holds for this run only
                 shown.COLOR_MODE = "auto"  # type: ignore[attr-defined]
+            paging = sys.modules.get("mlpath.pager")
+            if paging is not None:  # and so does --no-pager
+                paging.DISABLED = False  # type: ignore[attr-defined]
 
     def _run(
         self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None,
@@ -212,6 +221,13 @@ def _set_color(value: str | None) -> None:
     output.COLOR_MODE = value
 
 
+def _set_no_pager(value: bool) -> None:
+    if value:
+        from mlpath import pager
+
+        pager.DISABLED = True
+
+
 def root(
     _version: Annotated[
         bool,
@@ -234,6 +250,16 @@ def root(
             "always or never.",
         ),
     ] = None,
+    _no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            callback=_set_no_pager,
+            is_eager=True,
+            help="Print long output straight to the terminal, never through a pager "
+            "($MLPATH_PAGER, else $PAGER, else less -FRX).",
+        ),
+    ] = False,
 ) -> None:
     """Your path to ML engineering: roadmaps, progress, journal and portfolio projects.
 
@@ -244,11 +270,11 @@ def root(
 # Each command module's Typer apps: (attribute, group name or None to merge, help panel).
 MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "progress": [("app", None, None)],
-    "projects": [("app", None, None)],
+    "projects": [("app", None, None), ("projects_app", "projects", "Projects")],
     "roadmap": [("app", "roadmap", "Roadmaps")],
     "journal": [("app", None, None), ("journal_app", "journal", "Journal")],
     "data": [("app", None, None), ("config_app", "config", "Your data")],
-    "maintenance": [("app", None, None)],
+    "maintenance": [("app", None, None), ("backup_app", "backup", "Your data")],
     "history": [("app", None, None)],
     "sync": [("sync_app", "sync", "Your data")],
     "plan": [("app", None, None)],
@@ -314,8 +340,7 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
     Help, completion and unknown commands get the whole app; --version gets none."""
     if argv and argv[0] in ("--version", "-V"):
         return build_app([])
-    if argv and argv[0].startswith("--color"):  # the root's own option before the command
-        argv = argv[1:] if "=" in argv[0] else argv[2:]
+    argv = _after_root_options(argv)  # the root's own options before the command
     if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
         return build_app()
     return build_app([COMMANDS[argv[0]]], only=argv[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -125,9 +126,21 @@ RoadmapArg = Annotated[
 ]
 
 
-def emit(command: str, result: T, as_json: bool, text: Callable[[T, Out], Any]) -> None:
-    """Print ``result`` as JSON or as text, whichever the user asked for."""
+def emit(
+    command: str, result: T, as_json: bool, text: Callable[[T, Out], Any], pager: bool = False
+) -> None:
+    """Print ``result`` as JSON or as text, whichever the user asked for; with ``pager``
+    (long output), text taller than the terminal goes through the pager."""
     if as_json:
         emit_json(command, result)
+    elif pager and _on_a_terminal():
+        from mlpath import pager as paging  # only here: most runs never page
+
+        paging.page(lambda out: text(result, out))
     else:
         text(result, Out())
+
+
+def _on_a_terminal() -> bool:
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())

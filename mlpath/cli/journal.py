@@ -157,7 +157,7 @@ def journal_(
             store, week=week, since=since, until=until, tag=tag, topic=topic, search=search,
             limit=count,
         )  # fmt: skip
-    emit("journal", result, as_json, render_journal)
+    emit("journal", result, as_json, render_journal, pager=True)
 
 
 @journal_app.command("break")
@@ -289,4 +289,4 @@ def review(week: WeekOpt = None, as_json: JsonOpt = False) -> None:
     catalog = load_catalog()
     with Store.open() as store:
         result = weekly_review(catalog, store, week)
-    emit("review", result, as_json, render_review)
+    emit("review", result, as_json, render_review, pager=True)

@@ -97,7 +97,7 @@ def show(topic: TopicArg, as_json: JsonOpt = False) -> None:
     catalog = load_catalog()
     with Store.open() as store:
         result = progress.show(catalog, store, topic)
-    emit("show", result, as_json, text.render_show)
+    emit("show", result, as_json, text.render_show, pager=True)
 
 
 @app.command(rich_help_panel="Progress")

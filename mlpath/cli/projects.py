@@ -1,33 +1,64 @@
-"""new-project and projects."""
+"""new-project, projects and projects forget."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlpath.cli.common import JsonOpt, complete_template, emit
 
+if TYPE_CHECKING:
+    from mlpath.scaffold import Question, TemplateChoice
+
 app = typer.Typer()
+projects_app = typer.Typer()
 
 
-def _ask(key: str, default: Any) -> Any:
-    """Ask for one template variable on the terminal, offering its default."""
+def _choose(prompt: str, count: int, default: int, names: list[str]) -> int:
+    """A number from 1 to ``count`` typed at ``prompt`` (or one of ``names``); Enter takes
+    ``default``; anything else is asked again."""
+    while True:
+        answer = str(typer.prompt(f"{prompt} (1-{count})", default=str(default))).strip()
+        if answer.isdigit() and 1 <= int(answer) <= count:
+            return int(answer) - 1
+        if answer in names:
+            return names.index(answer)
+        typer.echo(f"  choose a number from 1 to {count}")
+
+
+def _ask(question: Question) -> Any:
+    """Ask for one template variable on the terminal, in the template's own words, offering
+    its default. The words come from the template: made safe before they are shown."""
+    from mlpath.safetext import terminal_safe
+
+    label = terminal_safe(question.label)
+    default = question.default
     if isinstance(default, bool):
-        return typer.confirm(key, default=default)
+        return typer.confirm(label, default=default)
     if isinstance(default, list):
         for i, choice in enumerate(default, 1):
-            typer.echo(f"  {i}. {choice}")
-        while True:
-            answer = str(typer.prompt(f"{key} (1-{len(default)})", default="1")).strip()
-            if answer.isdigit() and 1 <= int(answer) <= len(default):
-                return default[int(answer) - 1]
-            if answer in map(str, default):
-                return answer
-            typer.echo(f"  choose a number from 1 to {len(default)}")
-    return typer.prompt(key, default=str(default))
+            shown = question.choices.get(str(choice), str(choice))
+            typer.echo(f"  {i}. {terminal_safe(shown)}")
+        return default[_choose(label, len(default), 1, [str(c) for c in default])]
+    # The default is shown made safe, and taken as it is when Enter keeps it.
+    answer = typer.prompt(f"{label} [{terminal_safe(str(default))}]", default="",
+                          show_default=False)  # fmt: skip
+    return answer if answer != "" else default
+
+
+def _pick(choices: list[TemplateChoice]) -> str:
+    """The built-in template chosen on the terminal: the first ready one is offered."""
+    from mlpath.render import projects as text
+    from mlpath.render.output import Out
+
+    text.render_picker(choices, Out())
+    ready = [i for i, c in enumerate(choices) if c.ready]
+    default = (ready[0] if ready else 0) + 1
+    chosen = _choose("Template", len(choices), default, [c.template.id for c in choices])
+    return choices[chosen].template.id
 
 
 @app.command("new-project", rich_help_panel="Projects")
@@ -36,7 +67,8 @@ def new_project(
         str | None,
         typer.Argument(
             metavar="TEMPLATE",
-            help="A built-in template id, or a template folder/.zip.",
+            help="A built-in template id, or a template folder/.zip (default: choose on a "
+            "terminal).",
             autocompletion=complete_template,
         ),
     ] = None,
@@ -73,9 +105,11 @@ def new_project(
     if list_:
         emit("new-project --list", scaffold.builtin_templates(), as_json, text.render_templates)
         return
-    if template is None:
-        raise typer.BadParameter("name a TEMPLATE, or use --list", param_hint="TEMPLATE")
     interactive = not (no_input or as_json) and sys.stdin.isatty()
+    if template is None:
+        if not interactive:  # a script names what it wants
+            raise typer.BadParameter("name a TEMPLATE, or use --list", param_hint="TEMPLATE")
+        template = _pick(scaffold.template_choices())
     result = scaffold.new_project(
         template, name, parent, sets or [],
         ask=_ask if interactive else None, use_git=not no_git, trust=trust,
@@ -83,9 +117,11 @@ def new_project(
     emit("new-project", result, as_json, text.render_created)
 
 
-@app.command(rich_help_panel="Projects")
-def projects(as_json: JsonOpt = False) -> None:
+@projects_app.callback(invoke_without_command=True)
+def projects(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Your scaffolded projects: where they are, their commits and topics."""
+    if ctx.invoked_subcommand is not None:
+        return
     from mlpath.projects import list_projects
     from mlpath.render import projects as text
     from mlpath.store import Store
@@ -93,3 +129,21 @@ def projects(as_json: JsonOpt = False) -> None:
     with Store.open() as store:
         result = list_projects(store)
     emit("projects", result, as_json, text.render_projects)
+
+
+@projects_app.command("forget")
+def forget(
+    project: Annotated[
+        str, typer.Argument(metavar="NAME|PATH", help="The project's name, or its folder.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a project off your list (its folder, if any, is left as it is); undo brings it
+    back."""
+    from mlpath import projects as core
+    from mlpath.render import projects as text
+    from mlpath.store import Store
+
+    with Store.open() as store:
+        result = core.forget(store, project)
+    emit("projects forget", result, as_json, text.render_forgotten)

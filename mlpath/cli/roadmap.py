@@ -38,7 +38,7 @@ def show(roadmap: RoadmapArg, as_json: JsonOpt = False) -> None:
     catalog = load_catalog()
     with Store.open() as store:
         result = roadmap_ops.show_roadmap(catalog, store, roadmap)
-    emit("roadmap show", result, as_json, text.render_detail)
+    emit("roadmap show", result, as_json, text.render_detail, pager=True)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The learning-rhythm lines that status and review share: this week, the activity heatmap,
+"""The learning-rhythm lines that status and review share: this week, the activity calendar,
 the streak, the pace, the finish date, the goal date and the recall count."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from mlpath.activity import WeekHours, WeekTotal
+from mlpath.activity import DayHours, WeekTotal, day_level
 from mlpath.pace import Finish, Pace, Streak
 from mlpath.plan import HOURS_IN_WEEK
 from mlpath.render.output import Out, Segment, hours, plural
@@ -14,26 +14,78 @@ from mlpath.render.output import Out, Segment, hours, plural
 if TYPE_CHECKING:
     from mlpath.progress import Goal
 
-# Levels of a week's hours against the goal: none, under a third, under two thirds, under
-# the goal, goal met. Plain text uses one ASCII character a week so the row pipes well.
-PLAIN_LEVELS = ".-=+#"
-RICH_LEVELS = ("grey30", "dark_green", "green4", "green3", "bright_green")
 BREAK = "~"
 LABEL = 11
 
 
-def level(week_hours: float, goal: float) -> int:
-    if week_hours <= 0:
-        return 0
-    return min(4, 1 + int(3 * week_hours / goal))
+# The calendar: a character a day, light to dark by the hours of the day. The shades are
+# ordered by how much of the cell they fill, so the order reads on a dark and a light
+# background alike, in colour or without; no entry is a faint dot, not an empty block.
+SHADES = "·░▒▓█"
+ASCII_SHADES = ".-=+#"
+SHADE_STYLE = ("grey50", "green", "green", "green", "bold green")
+DAY_ROWS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+DAY_LABEL = 4
+MIN_WEEKS = 8
 
 
-def heatmap(weeks: list[WeekHours], goal: float, out: Out) -> list[Segment]:
-    if not out.rich:
-        return ["".join(BREAK if w.on_break else PLAIN_LEVELS[level(w.hours, goal)] for w in weeks)]
-    return [
-        (BREAK, "grey50") if w.on_break else ("■", RICH_LEVELS[level(w.hours, goal)]) for w in weeks
-    ]
+def calendar_weeks(columns: int) -> int:
+    """How many weeks the calendar shows in ``columns``: two columns a week after the day
+    labels, a margin kept; 26 at 60 columns, a year (52) from 112."""
+    return max(MIN_WEEKS, min(52, (columns - DAY_LABEL - 4) // 2))
+
+
+def calendar(days: list[DayHours], goal: float, out: Out) -> None:
+    """The days of the last weeks as a grid, like a contribution graph: a column a week,
+    Monday to Sunday down, the months above, the weeks that met the goal marked below, and a
+    legend. ``days`` start on a Monday and end today; the span is as wide as the terminal
+    allows."""
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    weeks = weeks[-calendar_weeks(out.columns) :]
+    if not weeks:
+        return
+    shades = SHADES if out.blocks else ASCII_SHADES
+    met_mark = "✓" if out.blocks else "*"
+    out.line(" " * DAY_LABEL, *_month_labels(weeks))
+    for row, label in enumerate(DAY_ROWS):
+        cells: list[Segment] = [(label.ljust(DAY_LABEL), "grey50")]
+        for week in weeks:
+            if row >= len(week):  # after today
+                break
+            cell = week[row]
+            level = day_level(cell.hours, cell.entries)
+            if cell.on_break and not cell.entries:
+                cells.append((BREAK, "grey50"))
+            else:
+                cells.append((shades[level], SHADE_STYLE[level]))
+            cells.append(" ")
+        out.line(*cells)
+    marks: list[Segment] = [("goal".ljust(DAY_LABEL), "grey50")]
+    for week in weeks:
+        met = sum(d.hours for d in week) >= goal > 0
+        marks.extend([(met_mark, "green") if met else " ", " "])
+    out.line(*marks)
+    legend: list[Segment] = [("less ", "grey50")]
+    for level, shade in enumerate(shades):
+        legend.extend([(shade, SHADE_STYLE[level]), " "])
+    met_text = f" goal met ({hours(goal)} a week)"
+    legend.extend([("more", "grey50"), "   ", (BREAK, "grey50"), (" break", "grey50"), "   ",
+                   (met_mark, "green"), (met_text, "grey50")])  # fmt: skip
+    out.line(" " * DAY_LABEL, *legend, hang=DAY_LABEL)
+
+
+def _month_labels(weeks: list[list[DayHours]]) -> list[Segment]:
+    """Each month's name above the week holding its first day, where there is room for it
+    after the previous name; the first week's month only when its name fits before the next."""
+    months = [(dt.date.fromisoformat(w[0].day) + dt.timedelta(days=6)).month for w in weeks]
+    starts = [i for i, m in enumerate(months) if i and m != months[i - 1]]
+    if not starts or starts[0] >= 3:
+        starts.insert(0, 0)
+    text = ""
+    for i in starts:
+        if 2 * i >= len(text) + (1 if text else 0):
+            text = text.ljust(2 * i) + dt.date(2000, months[i], 1).strftime("%b")
+    return [(text, "grey50")]
 
 
 def day(iso: str) -> str:
@@ -89,7 +141,8 @@ def recall_line(out: Out, due: int) -> None:
 
 
 def labelled(out: Out, label: str, *segments: Segment) -> None:
-    out.line((label.ljust(LABEL) if len(label) < LABEL else label + " ", "bold"), *segments)
+    out.line((label.ljust(LABEL) if len(label) < LABEL else label + " ", "bold"), *segments,
+             hang=LABEL)  # fmt: skip
 
 
 def week_line(out: Out, week: WeekTotal) -> None:
@@ -102,7 +155,7 @@ def week_line(out: Out, week: WeekTotal) -> None:
     labelled(
         out,
         "This week" if current else f"Week {week.week}",
-        *out.bar(done, 16),
+        *out.bar(done, 16 if out.columns >= 80 else 8),
         f"  {hours(week.hours)} of {hours(week.goal)}",
         met,
         (f"  {plural(week.entries, 'entry', 'entries')} · {week.week}", "grey50"),

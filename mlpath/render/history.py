@@ -45,4 +45,4 @@ def render_changes(result: ChangesResult, out: Out) -> None:
             mark = "<- next redo"
         state: Segment = ("undone", "grey50") if change.undone else ""
         rows.append([(local_time(change.at), "grey50"), change.command, state, (mark, "yellow")])
-    out.table(rows, indent=0)
+    out.table(rows, indent=0, shrink=1)

@@ -13,6 +13,7 @@ from mlpath.journal import (
     EntryDetail,
     Hidden,
     JournalResult,
+    JournalWeek,
     Logged,
 )
 from mlpath.render import activity
@@ -54,7 +55,26 @@ def render_logged(result: Logged, out: Out) -> None:
 
 
 def render_journal(result: JournalResult, out: Out) -> None:
-    if not result.weeks:
+    previous: JournalWeek | None = None
+    for week in result.weeks:
+        # A run of break weeks without entries reads as a list: no blank line between them.
+        if previous is not None and (week.entries or previous.entries):
+            out.blank()
+        if week.entries:
+            out.line(
+                (week_span(week.week, dates.monday(week.week)), "bold"),
+                f" · {hours(week.hours)}",
+                (" · planned break" if week.on_break else "", "grey50"),
+            )
+        else:  # a break week with nothing logged: its place in the listing, no more
+            out.line((week_span(week.week, dates.monday(week.week)), "grey50"),
+                     (" · planned break", "grey50"))  # fmt: skip
+        for item in week.entries:
+            entry(out, item, short=result.ids.get(item.id))
+        previous = week
+    if not result.total:
+        if result.weeks:
+            out.blank()
         if result.filters and result.entries:
             out.line(
                 f"No entries match {' '.join(result.filters)}; "
@@ -62,18 +82,7 @@ def render_journal(result: JournalResult, out: Out) -> None:
             )
         else:
             out.line('No entries. Write one with `mlpath log "what you did" --hours 1`.')
-        return
-    for i, week in enumerate(result.weeks):
-        if i:
-            out.blank()
-        out.line(
-            (week_span(week.week, dates.monday(week.week)), "bold"),
-            f" · {hours(week.hours)}",
-            (" · planned break" if week.on_break else "", "grey50"),
-        )
-        for item in week.entries:
-            entry(out, item, short=result.ids.get(item.id))
-    if result.shown < result.total:
+    elif result.shown < result.total:
         out.blank()
         out.line((f"{result.shown} of {result.total} entries; see more with -n", "grey50"))
 

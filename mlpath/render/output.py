@@ -63,31 +63,58 @@ def use_color(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-class Out:
-    """Line-oriented output with optional styling."""
+DEFAULT_COLUMNS = 80  # a terminal that does not say how wide it is
+UNLIMITED = 10_000  # off a terminal, without COLUMNS: nothing is narrowed
+# Whether a bar or a calendar may use block and box characters: what a UTF-8 terminal shows.
+_BLOCKS = "━─░▒▓█·✓…"
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+
+class Out:
+    """Line-oriented output with optional styling, fitted to the terminal.
+
+    ``like`` is the stream whose nature decides colour, width and characters (default: the
+    stream written to): output rendered into a buffer for a pager is laid out as for the
+    terminal it will reach. On a terminal, lines wider than it wrap at word boundaries with
+    a hanging indent; off a terminal nothing is wrapped, so every row stays one line for
+    scripts, and the layout is the widest one unless COLUMNS says otherwise."""
+
+    def __init__(self, stream: TextIO | None = None, like: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
-        self.rich = use_color(self.stream)
+        nature = like or self.stream
+        self.rich = use_color(nature)
+        isatty = getattr(nature, "isatty", None)
+        self.terminal = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+        self.columns = _columns(nature, self.terminal)
+        self.wrap_at: int | None = self.columns if self.terminal else None
+        # Blocks and box characters on a terminal that can show them, even without colour
+        # (NO_COLOR takes colour away, nothing else); plain ASCII when piped.
+        self.blocks = self.rich or (self.terminal and _can_encode(nature, _BLOCKS))
         self._console: Any = None
 
-    def line(self, *segments: Segment) -> None:
+    def line(self, *segments: Segment, hang: int | None = None) -> None:
+        """One line of ``segments``; on a terminal, wrapped at word boundaries when wider
+        than it, continuation lines indented by ``hang`` columns (default: the line's own
+        leading spaces)."""
+        pieces = [(terminal_safe(s), "") if isinstance(s, str) else (terminal_safe(s[0]), s[1])
+                  for s in segments]  # fmt: skip
+        rows = [pieces] if self.wrap_at is None else wrap(pieces, self.wrap_at, hang)
+        for row in rows:
+            self._write(row)
+
+    def _write(self, pieces: list[tuple[str, str]]) -> None:
         if not self.rich:
-            text = "".join(s if isinstance(s, str) else s[0] for s in segments)
-            self.stream.write(terminal_safe(text).rstrip() + "\n")
+            self.stream.write("".join(text for text, _ in pieces).rstrip() + "\n")
             return
         from rich.text import Text
 
         text_obj = Text()
-        for seg in segments:
-            if isinstance(seg, str):
-                text_obj.append(terminal_safe(seg))
-            else:
-                text_obj.append(terminal_safe(seg[0]), style=seg[1] or None)
+        for text, style in pieces:
+            text_obj.append(text, style=style or None)
+        text_obj.rstrip()
         self.console.print(text_obj)
 
     def blank(self) -> None:
-        self.line("")
+        self._write([])
 
     @property
     def console(self) -> Any:
@@ -104,28 +131,152 @@ class Out:
     def bar(self, fraction: float, width: int = 24) -> list[Segment]:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = round(fraction * width)
-        if not self.rich:
-            return ["[" + "#" * filled + "-" * (width - filled) + "]"]
-        return [("━" * filled, "green"), ("━" * (width - filled), "grey35")]
+        if self.rich:
+            return [("━" * filled, "green"), ("━" * (width - filled), "grey35")]
+        if self.blocks:  # no colour: a heavy line for what is done, a light one for the rest
+            return ["━" * filled + "─" * (width - filled)]
+        return ["[" + "#" * filled + "-" * (width - filled) + "]"]
 
     def link(self, text: str, url: str) -> Segment:
         return (text, f"link {url}") if self.rich else f"{text} <{url}>"
 
-    def table(self, rows: Sequence[Sequence[Segment]], indent: int = 2, gap: int = 2) -> None:
-        """Rows of cells, columns padded to the widest cell (the last column is not padded)."""
+    def table(
+        self, rows: Sequence[Sequence[Segment]], indent: int = 2, gap: int = 2,
+        shrink: int | None = None,
+    ) -> None:  # fmt: skip
+        """Rows of cells, columns padded to the widest cell (the last column is not padded).
+
+        On a terminal a row wider than it wraps its last column under that column's start;
+        with ``shrink``, that column is first cut (with an ellipsis) to make the rows fit."""
         if not rows:
             return
         width = [0] * max(len(r) for r in rows)
         for row in rows:
-            for i, cell in enumerate(row[:-1]):
+            for i, cell in enumerate(row):
                 width[i] = max(width[i], display_width(_text(cell)))
+        if self.wrap_at is not None and shrink is not None and shrink < len(width):
+            total = indent + sum(width) + gap * (len(width) - 1)
+            if total > self.wrap_at:
+                width[shrink] = max(width[shrink] - (total - self.wrap_at), 8)
         for row in rows:
             segments: list[Segment] = [" " * indent]
-            for i, cell in enumerate(row):
+            column = indent
+            for i, given in enumerate(row):
+                cell = given
+                if i == shrink:
+                    cell = cut(given, width[i]) if isinstance(given, str) else (
+                        cut(given[0], width[i]), given[1])  # fmt: skip
                 segments.append(cell)
                 if i < len(row) - 1:
                     segments.append(" " * (width[i] - display_width(_text(cell)) + gap))
-            self.line(*segments)
+                    column += width[i] + gap
+            self.line(*segments, hang=min(column, (self.wrap_at or column) // 2))
+
+
+def _columns(stream: TextIO, terminal: bool) -> int:
+    """The width to lay out for: COLUMNS when set (as every terminal tool reads it), else the
+    terminal's own; off a terminal, no limit."""
+    text = os.environ.get("COLUMNS", "")
+    if text.isdigit() and 0 < int(text) < UNLIMITED:
+        return int(text)
+    if not terminal:
+        return UNLIMITED
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or DEFAULT_COLUMNS
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_COLUMNS
+
+
+def _can_encode(stream: TextIO, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def wrap(
+    pieces: list[tuple[str, str]], width: int, hang: int | None = None
+) -> list[list[tuple[str, str]]]:
+    """``pieces`` (text, style) as rows no wider than ``width`` columns, broken between words.
+
+    Continuation rows start with ``hang`` spaces (default: the leading spaces of the first
+    row). Only a word longer than a whole row is broken inside, to keep within the width."""
+    text = "".join(t for t, _ in pieces)
+    if display_width(text) <= width:
+        return [pieces]
+    if hang is None:
+        hang = len(text) - len(text.lstrip(" "))
+    hang = min(hang, width // 2)
+    chars = [(c, style) for t, style in pieces for c in t]
+    words: list[tuple[int, int]] = []  # (start, end) of each run of non-space characters
+    i = 0
+    while i < len(chars):
+        if chars[i][0] == " ":
+            i += 1
+            continue
+        start = i
+        while i < len(chars) and chars[i][0] != " ":
+            i += 1
+        words.append((start, i))
+    rows: list[list[tuple[str, str]]] = []
+    row: list[tuple[str, str]] = []
+    used = 0
+    previous_end = 0
+    for start, end in words:
+        word = chars[start:end]
+        size = sum(_char_width(c) for c, _ in word)
+        gap = chars[previous_end:start] if row else []
+        gap_size = len(gap)
+        if not row and not rows:  # the first word keeps the line's own indent
+            gap = chars[:start]
+            gap_size = len(gap)
+        if row and used + gap_size + size > width:
+            rows.append(row)
+            row, used, gap, gap_size = [(" ", "")] * hang, hang, [], 0
+        if used + gap_size + size > width:  # a word longer than a row: cut it where it must
+            row.extend(gap)
+            used += gap_size
+            for char in word:
+                w = _char_width(char[0])
+                if used + w > width and used > hang:
+                    rows.append(row)
+                    row, used = [(" ", "")] * hang, hang
+                row.append(char)
+                used += w
+        else:
+            row.extend(gap)
+            row.extend(word)
+            used += gap_size + size
+        previous_end = end
+    if row:
+        rows.append(row)
+    return [_runs(r) for r in rows]
+
+
+def _runs(chars: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Characters of one row joined back into runs of one style."""
+    runs: list[tuple[str, str]] = []
+    for char, style in chars:
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + char, style)
+        else:
+            runs.append((char, style))
+    return runs
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, an ellipsis marking the cut (as it is when it fits)."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        size = _char_width(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept).rstrip() + "…"
 
 
 def _text(segment: Segment) -> str:
@@ -138,13 +289,17 @@ def display_width(text: str) -> int:
     shown = terminal_safe(text)
     if shown.isascii():
         return len(shown)
+    return sum(_char_width(c) for c in shown)
+
+
+def _char_width(char: str) -> int:
+    if char.isascii():
+        return 1
     import unicodedata
 
-    return sum(
-        0 if unicodedata.category(c) in ("Mn", "Me", "Cf")
-        else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
-        for c in shown
-    )  # fmt: skip
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def warn(message: str) -> None:

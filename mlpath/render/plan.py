@@ -47,7 +47,7 @@ def render_plan(result: PlanResult, out: Out) -> None:
             part = f"week {slot.part} of {slot.parts}" if slot.parts > 1 else ""
             rows.append([(slot.topic, "bold"), slot.title, (hours(slot.hours), "grey50"),
                          (part, "grey50")])  # fmt: skip
-        out.table(rows)
+        out.table(rows, shrink=1)
     if result.more_weeks:
         out.blank()
         out.line(

@@ -7,6 +7,7 @@ from mlpath.render import activity
 from mlpath.render.output import (
     Out,
     Segment,
+    cut,
     display_width,
     hours,
     local_date,
@@ -48,37 +49,22 @@ def render_status(result: StatusResult, out: Out) -> None:
         f" · {plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
     )
     out.blank()
-    width = max(display_width(p.title) for p in result.roadmaps)
-    finish = {r.id: r.date for r in result.finish.roadmaps}
-    for p in result.roadmaps:
-        finished = p.done + p.skipped
-        by = finish.get(p.id)
-        out.line(
-            "  ",
-            (p.title + " " * (width - display_width(p.title)), "bold"),
-            "  ",
-            *out.bar(finished / p.total if p.total else 1.0),
-            f"  {finished:>3}/{p.total:<3} ",
-            (f"{p.percent:>5.1f}%", "green" if p.percent >= 100 else ""),
-            (f"  {hours(p.hours_left)} left", "grey50"),
-            (f"  by {by}" if by else "", "grey50"),
-        )
+    _roadmap_rows(result, out)
     out.blank()
     activity.week_line(out, result.this_week)
-    activity.labelled(
-        out,
-        "Activity",
-        *activity.heatmap(result.activity, result.this_week.goal, out),
-        (f"  {len(result.activity)} weeks to {result.this_week.week}", "grey50"),
-    )
     activity.rhythm(out, result.streak, result.pace, result.finish)
     activity.goal_line(out, result.goal_date)
     activity.recall_line(out, result.recall_due)
+    out.blank()
+    weeks = min(activity.calendar_weeks(out.columns), -(-len(result.calendar) // 7))
+    out.line(("Activity", "bold"), (f"  the last {weeks} weeks, to {result.this_week.week}",
+                                    "grey50"))  # fmt: skip
+    activity.calendar(result.calendar, result.this_week.goal, out)
     if result.in_progress:
         out.blank()
         out.line(("In progress", "bold yellow"))
         shown = result.in_progress[:STATUS_IN_PROGRESS]
-        out.table(_topic_rows(shown, "since"))
+        out.table(_topic_rows(shown, "since"), shrink=1)
         if hidden := len(result.in_progress) - len(shown):
             out.line(
                 (f"  and {hidden} more in progress (`mlpath status --json` lists all)", "grey50")
@@ -86,7 +72,7 @@ def render_status(result: StatusResult, out: Out) -> None:
     out.blank()
     if result.next:
         out.line(("Next up", "bold"))
-        out.table(_topic_rows(result.next, "hours"))
+        out.table(_topic_rows(result.next, "hours"), shrink=1)
     elif not result.in_progress:
         out.line(("Nothing left to learn on this path. Well done!", "bold green"))
     out.blank()
@@ -97,6 +83,45 @@ def render_status(result: StatusResult, out: Out) -> None:
             "grey50",
         )
     )
+
+
+# The columns of a roadmap's row on the dashboard, widest first: the bar's width, then whether
+# the hours left and the finish date are shown. The first that fits the terminal is used.
+ROW_LAYOUTS = ((24, True, True), (16, True, True), (16, True, False), (10, True, False),
+               (10, False, False), (6, False, False))  # fmt: skip
+SHORTEST_TITLE = 20  # a title is cut to no less before a column is dropped
+
+
+def _roadmap_rows(result: StatusResult, out: Out) -> None:
+    """A row a roadmap: title, bar, count, percent, hours left, finish date. On a narrow
+    terminal a long title is cut, the bar shrinks and the last columns drop, in that order,
+    rather than break the row."""
+    titles = max(display_width(p.title) for p in result.roadmaps)
+    finish = {r.id: r.date for r in result.finish.roadmaps}
+    left = max(len(f"  {hours(p.hours_left)} left") for p in result.roadmaps)
+    by = 15 if any(finish.get(p.id) for p in result.roadmaps) else 0  # "  by YYYY-MM-DD"
+    brackets = 0 if out.blocks else 2  # a plain bar is [##--]
+    for bar, with_left, with_by in ROW_LAYOUTS:
+        # indent, gap, bar, "  nnn/nnn ", " 12.5%", then what this layout keeps
+        fixed = 2 + 2 + bar + brackets + 10 + 6 + left * with_left + by * with_by
+        width = min(titles, out.columns - fixed)
+        if width >= min(titles, SHORTEST_TITLE):
+            break
+    width = max(width, 8)
+    for p in result.roadmaps:
+        finished = p.done + p.skipped
+        date = finish.get(p.id)
+        title = cut(p.title, width)
+        out.line(
+            "  ",
+            (title + " " * (width - display_width(title)), "bold"),
+            "  ",
+            *out.bar(finished / p.total if p.total else 1.0, bar),
+            f"  {finished:>3}/{p.total:<3} ",
+            (f"{p.percent:>5.1f}%", "green" if p.percent >= 100 else ""),
+            (f"  {hours(p.hours_left)} left" if with_left else "", "grey50"),
+            (f"  by {date}" if date and with_by else "", "grey50"),
+        )
 
 
 def render_next(result: NextResult, out: Out) -> None:
@@ -112,7 +137,7 @@ def render_next(result: NextResult, out: Out) -> None:
     for i, row in enumerate(result.topics, 1):
         flag: Segment = ("in progress", "yellow") if row.state == "started" else ""
         rows.append([f"{i}.", (row.id, "bold"), row.title, (hours(row.hours), "grey50"), flag])
-    out.table(rows, indent=0)
+    out.table(rows, indent=0, shrink=2)
 
 
 def render_mark(result: MarkResult, out: Out) -> None:
@@ -160,7 +185,8 @@ def render_show(detail: TopicDetail, out: Out) -> None:
         out.blank()
         out.line(("Resources", "bold"))
         for res in detail.resources:
-            out.line("  • ", out.link(res["title"], res["url"]), (f"  ({res['kind']})", "grey50"))
+            out.line("  • ", out.link(res["title"], res["url"]), (f"  ({res['kind']})", "grey50"),
+                     hang=4)  # fmt: skip
     if detail.checks:
         out.blank()
         ticked = sum(1 for c in detail.checks if c.ticked)
@@ -173,7 +199,7 @@ def render_show(detail: TopicDetail, out: Out) -> None:
         if links:
             out.blank()
             out.line((heading, "bold"))
-            out.table([[(lk.id, "bold"), lk.title, state(lk.state)] for lk in links])
+            out.table([[(lk.id, "bold"), lk.title, state(lk.state)] for lk in links], shrink=1)
     if detail.projects:
         out.blank()
         out.line(("Projects", "bold"), "  ", ", ".join(detail.projects))

@@ -24,7 +24,7 @@ def render_listing(result: RecallList, out: Out) -> None:
     if result.due:
         out.line(("Due for recall", "bold"), f" · {plural(len(result.due), 'topic')}, "
                  "most at risk first")  # fmt: skip
-        out.table(_rows(result.due[:SHOWN], "due"))
+        out.table(_rows(result.due[:SHOWN], "due"), shrink=1)
         if (hidden := len(result.due) - SHOWN) > 0:
             out.line((f"  and {hidden} more (`mlpath recall --json` lists them all)", "grey50"))
         out.blank()
@@ -34,7 +34,7 @@ def render_listing(result: RecallList, out: Out) -> None:
     if result.upcoming:
         out.blank()
         out.line(("Coming up", "bold"))
-        out.table(_rows(result.upcoming, "on"))
+        out.table(_rows(result.upcoming, "on"), shrink=1)
 
 
 def render_review(review: Review, out: Out) -> None:

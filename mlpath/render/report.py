@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlpath.activity import day_level
+
 if TYPE_CHECKING:
     from mlpath.report import ReportData
 
@@ -18,7 +20,6 @@ CHART_HEIGHT = 220
 PAD = 36  # room for the axis labels
 CELL = 13  # a day of the activity calendar, in SVG units
 GAP = 3
-LEVELS = (0.0, 1.0, 2.0, 3.0)  # hours a day from which a calendar cell is darker
 # How the tests and the README's screenshot start headless Chromium on the page: offline, with
 # none of the browser's own background connections (refused on a closed network).
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -108,12 +109,6 @@ def weekly_chart(data: ReportData) -> dict[str, Any]:
             "count": len(weeks)}  # fmt: skip
 
 
-def _level(hours: float, entries: int) -> int:
-    if not entries:
-        return 0
-    return 1 + sum(1 for threshold in LEVELS[1:] if hours >= threshold)
-
-
 def calendar_chart(data: ReportData) -> dict[str, Any]:
     """A year of days as a grid: weeks as columns, Monday to Sunday as rows."""
     step = CELL + GAP
@@ -125,7 +120,7 @@ def calendar_chart(data: ReportData) -> dict[str, Any]:
         said = "a planned break" if c.on_break and not c.entries else (
             f"{_hours(c.hours)}, {c.entries} entries")  # fmt: skip
         cells.append({"x": 30 + column * step, "y": 20 + row * step,
-                      "level": _level(c.hours, c.entries), "on_break": c.on_break,
+                      "level": day_level(c.hours, c.entries), "on_break": c.on_break,
                       "title": f"{c.day}: {said}"})  # fmt: skip
         if row == 0 and (day.day <= 7):
             months.append({"x": 30 + column * step, "text": f"{day:%b}"})

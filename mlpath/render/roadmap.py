@@ -25,7 +25,7 @@ def render_list(items: list[RoadmapSummary], out: Out) -> None:
                 (origin, "grey50"),
             ]
         )
-    out.table(rows, indent=0)
+    out.table(rows, indent=0, shrink=1)
     out.blank()
     out.line(
         ("* followed" if not out.rich else "● followed", "grey50"),
@@ -59,7 +59,8 @@ def render_detail(detail: RoadmapDetail, out: Out) -> None:
                     (f"{len(t['checks_ticked'])}/{len(t['checks'])} checks", "grey50"),
                 ]
                 for t in stage["topics"]
-            ]
+            ],
+            shrink=1,
         )
 
 

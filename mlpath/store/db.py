@@ -420,12 +420,12 @@ def copy_to(conn: sqlite3.Connection, final: Path) -> int:
         problem, records = verify(tmp)
         if problem:
             raise StoreError(f"the copy failed its check ({problem})")
-        _fsync(tmp)
+        fsync_path(tmp)
         try:
             os.replace(tmp, final)
         except OSError as exc:
             raise StoreError(f"cannot write {final} ({exc.strerror})") from None
-        _fsync(final.parent)
+        fsync_path(final.parent)
         return records
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -513,7 +513,7 @@ def verify(path: Path) -> tuple[str | None, int]:
         conn.close()
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """Flush a file, or a folder's entries (so a rename survives a power cut), to disk."""
     try:
         fd = os.open(path, os.O_RDONLY)

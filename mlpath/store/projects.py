@@ -1,13 +1,20 @@
 """Scaffolded projects: one register each, keyed by a uid. A project lives on the machine
-that made it (its path means nothing elsewhere), so each record names its host."""
+that made it (its path means nothing elsewhere), so each record names its host.
+
+Forgetting a project (``mlpath projects forget``) is an event of the same register: the
+project's whole record again, with ``forgotten: true``. The register keeps its winning event
+as every register does, and a project whose winning event says it is forgotten is not
+listed; undo records the value before (the project, listed again), so forgetting syncs,
+converges and is undone like any other change, and no table needed a new column."""
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mlpath.store.events import Event, upsert_register
 
 if TYPE_CHECKING:
+    from mlpath.store.changes import Change
     from mlpath.store.db import Store
 
 
@@ -42,11 +49,28 @@ def project(conn: sqlite3.Connection, events: list[Event]) -> None:
 
 
 def every(store: "Store") -> list[ProjectRecord]:
+    """The projects listed: every one whose register does not hold a forgetting."""
     rows = store.query(
-        "SELECT uid, name, template, path, created_at, topics, host, replica FROM projects "
-        "ORDER BY created_at, uid"
+        "SELECT p.uid, p.name, p.template, p.path, p.created_at, p.topics, p.host, p.replica "
+        "FROM projects AS p JOIN events AS e ON e.id = p.event "
+        "WHERE coalesce(json_extract(e.data, '$.forgotten'), 0) = 0 "
+        "ORDER BY p.created_at, p.uid"
     )
     return [
         ProjectRecord(uid, name, template, path, created, json.loads(topics), host, replica)
         for uid, name, template, path, created, topics, host, replica in rows
     ]
+
+
+def forget(change: "Change", record: ProjectRecord) -> Event:
+    """Take ``record`` off the list: its whole value again, marked forgotten."""
+    data: dict[str, Any] = {
+        "name": record.name,
+        "template": record.template,
+        "path": record.path,
+        "created_at": record.created_at,
+        "topics": list(record.topics),
+        "host": record.host,
+        "forgotten": True,
+    }
+    return change.record("project", record.uid, data)
