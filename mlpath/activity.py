@@ -42,6 +42,7 @@ class DayHours(NamedTuple):
     hours: float
     entries: int
     on_break: bool  # the day's week is a planned break
+    goal: float  # the weekly goal of the day's week, as it was when the week ended
 
 
 def day_level(hours: float, entries: int) -> int:
@@ -55,16 +56,22 @@ def calendar(
     store: Store, weeks: int, last: dt.date, breaks: set[int], until: dt.date | None = None
 ) -> list[DayHours]:
     """Day by day, from the Monday ``weeks - 1`` weeks before ``last``'s week to ``until``
-    (default: the Sunday of ``last``'s week): one GROUP BY on the indexed day."""
+    (default: the Sunday of ``last``'s week): one GROUP BY on the indexed day. Each day has
+    its week's goal as it was set when that week ended (this week's: as it is now)."""
     first = dates.monday(dates.week_of(last)) - dt.timedelta(weeks=weeks - 1)
     end = until or first + dt.timedelta(weeks=weeks, days=-1)
     sums = entry_store.day_sums(store, first.isoformat(), end.isoformat())
+    now = dt.datetime.now(dt.UTC)
+    mondays = [first + dt.timedelta(weeks=w) for w in range((end - first).days // 7 + 1)]
+    ends = [min(dates.local_midnight(m + dt.timedelta(weeks=1)), now) for m in mondays]
+    goals = config.weekly_goals_at(store, ends)
     days = []
     for offset in range((end - first).days + 1):
         day = first + dt.timedelta(days=offset)
         hours, count = sums.get(day.isoformat(), (0.0, 0))
         week = (day.toordinal() - 1) // 7  # dates.week_index of the day's week
-        days.append(DayHours(day.isoformat(), round(hours, 2), count, week in breaks))
+        days.append(DayHours(day.isoformat(), round(hours, 2), count, week in breaks,
+                             goals[offset // 7]))  # fmt: skip
     return days
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from mlpath.errors import InvalidInputError, NotFoundError
@@ -105,17 +106,25 @@ def weekly_goal_at(store: Store, moment: dt.datetime) -> float:
     so every earlier value is known. A change counts from its place in the order of changes
     (its hybrid-logical-clock time, which is the wall-clock time it was made unless a clock
     was behind), the same on every machine."""
-    until = (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
-    raw: str | None = None
-    for hlc, _recorded, changed in registers.setting_history(store, WEEKLY_HOURS):
-        if hlc >= until:
-            break
-        raw = changed
-    if raw is not None:
-        return float(raw)
+    return weekly_goals_at(store, [moment])[0]
+
+
+def weekly_goals_at(store: Store, moments: Sequence[dt.datetime]) -> list[float]:
+    """The weekly goal at each of ``moments`` (see ``weekly_goal_at``), its history read once."""
     default = SPECS[WEEKLY_HOURS].default
     assert default is not None
-    return default
+    history = registers.setting_history(store, WEEKLY_HOURS)
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    goals = []
+    for moment in moments:
+        until = (moment - epoch) // dt.timedelta(microseconds=1)
+        raw: str | None = None
+        for hlc, _recorded, changed in history:
+            if hlc >= until:
+                break
+            raw = changed
+        goals.append(float(raw) if raw is not None else default)
+    return goals
 
 
 def show(store: Store) -> ConfigResult:

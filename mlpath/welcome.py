@@ -32,9 +32,8 @@ def welcome() -> None:
     out.line(
         ("Welcome to mlpath.", "bold"), f" Your data will live in {paths.display(paths.home())}"
     )
-    out.line(("  (set MLPATH_HOME to keep it elsewhere). Next: `mlpath next` shows what to learn",
-              "grey50"))  # fmt: skip
-    out.line(("  first, and `mlpath start TOPIC` begins it.", "grey50"))
+    out.line(("  (set MLPATH_HOME to keep it elsewhere). Next: `mlpath next` shows what to learn "
+              "first, and `mlpath start TOPIC` begins it.", "grey50"))  # fmt: skip
     default = config.SPECS[config.WEEKLY_HOURS].default
     while True:
         sys.stderr.write(f"How many hours a week will you learn? [{default:g}]: ")

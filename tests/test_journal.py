@@ -257,7 +257,7 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
 
     today = dt.date.today()
     days = status["calendar"]
-    assert list(days[0]) == ["day", "hours", "entries", "on_break"]
+    assert list(days[0]) == ["day", "hours", "entries", "on_break", "goal"]
     assert dt.date.fromisoformat(days[0]["day"]).isoweekday() == 1  # a Monday, 51 weeks back
     assert len(days) == 51 * 7 + today.isoweekday() and days[-1]["day"] == today.isoformat()
     assert [d["hours"] for d in days[-15::7]] == [6.0, 6.0, 6.0]

@@ -121,8 +121,9 @@ def test_the_picker_marks_ready_templates_and_the_answers_sign_the_commit(
     assert json.loads((project / ".mlpath-project.json").read_text())["template"] == "sentiment"
     author = git(project, "log", "-1", "--format=%an <%ae>|%cn <%ce>").stdout.strip()
     assert author == "Ann Lee <ann@example.org>|Ann Lee <ann@example.org>"
-    assert "the first commit uses the author you gave (Ann Lee <ann@example.org>)" in shown
-    assert "git config --global user.name" in shown  # the same advice as for the placeholder
+    words = " ".join(shown.split())  # as read, whatever the terminal's width wrapped
+    assert "the first commit uses the author you gave (Ann Lee <ann@example.org>)" in words
+    assert "git config --global user.name" in words  # the same advice as for the placeholder
     assert git(project, "config", "--local", "--get", "user.name", check=False).returncode == 1
     assert git(project, "config", "--local", "--get", "user.email", check=False).returncode == 1
 

@@ -10,8 +10,11 @@ to write them again after a deliberate change, and read the diff."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
+import select
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,7 @@ import pytest
 from wcwidth import wcswidth
 
 from mlpath import dates
+from mlpath.render.output import cut, display_width
 from tests import terminal
 from tests.conftest import Result
 
@@ -239,3 +243,75 @@ def test_the_main_screens_match_their_snapshots(learner: str, name: str, columns
         snapshot.write_text(shown, encoding="utf-8")
     assert snapshot.exists(), f"no snapshot {snapshot.name}: run with MLPATH_UPDATE_SNAPSHOTS=1"
     assert shown == snapshot.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------- odd terminals and goals
+
+
+def test_columns_zero_is_ignored_also_in_colour(
+    mlpath: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COLUMNS=0 is no width: rich must not be left to read it as a terminal no column wide."""
+    monkeypatch.setenv("COLUMNS", "0")
+    assert "Your path" in mlpath("--color", "always", "status").stdout
+    refused = mlpath("--color", "always", "show", "no-such-topic")
+    assert refused.exit_code == 1 and "no topic 'no-such-topic'" in refused.stderr
+
+
+@pytest.mark.slow
+def test_an_ascii_only_stream_gets_ascii_not_a_crash(mlpath_exe: str, isolated_home: Path) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    subprocess.run([mlpath_exe, "log", "naïve Bayes — at last", "--hours", "1"], env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    for args in (["status"], ["show", "python-basics"], ["journal"], ["review"]):
+        run = subprocess.run(
+            [mlpath_exe, *args], env=env, capture_output=True, timeout=60, check=False
+        )
+        assert run.returncode == 0, (args, run.stderr.decode())
+        run.stdout.decode("ascii")  # every character is ASCII
+    as_json = subprocess.run([mlpath_exe, "journal", "--json"], env=env, capture_output=True,
+                             check=True)  # fmt: skip
+    entry = json.loads(as_json.stdout)["data"]["weeks"][0]["entries"][0]
+    assert entry["text"] == "naïve Bayes — at last"  # the same text, written as \u escapes
+
+
+def test_what_is_cut_or_measured_is_measured_as_printed() -> None:
+    title = "Beta \u202eevil\u202c \x07bell"
+    shown = cut(title, 12)
+    assert display_width(shown) <= 12 and shown.endswith("…")
+    assert display_width("a\tb") == 6  # a tab prints as four spaces
+
+
+def test_the_calendar_marks_a_week_against_the_goal_it_had(mlpath: Callable[..., Result]) -> None:
+    """A goal lowered today does not turn an old week into one that met its goal."""
+    monday = dates.monday(dates.week_of(dt.date.today())) - dt.timedelta(weeks=2)
+    assert mlpath("log", "long day", "--hours", "5", "--date", monday.isoformat()).exit_code == 0
+    assert mlpath("config", "set", "weekly-hours", "4").exit_code == 0
+    days = json.loads(mlpath("status", "--json").stdout)["data"]["calendar"]
+    then = next(d for d in days if d["day"] == monday.isoformat())
+    assert (then["goal"], days[-1]["goal"]) == (10.0, 4.0)
+    text = mlpath("status").stdout.splitlines()
+    goal_row = next(line for line in text if line.startswith("goal"))
+    assert "*" not in goal_row  # 5 h of that week's 10 h
+    assert mlpath("log", "more", "--hours", "4").exit_code == 0  # this week: 4 h of 4 h
+    goal_row = next(ln for ln in mlpath("status").stdout.splitlines() if ln.startswith("goal"))
+    assert goal_row.rstrip().endswith("*") and goal_row.count("*") == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_a_prompt_says_interrupted(
+    mlpath_exe: str, mlpath: Callable[..., Result]
+) -> None:
+    assert mlpath("log", "an entry to delete").exit_code == 0
+    short = json.loads(mlpath("journal", "--json").stdout)["data"]["weeks"][0]["entries"][0]
+    env = {**os.environ, "TERM": "dumb"}
+    main, proc = terminal.start([mlpath_exe, "journal", "delete", short["id"]], env)
+    seen = b""
+    while b"[y/N]" not in seen:  # the question is on the screen: Ctrl-C (the terminal's SIGINT)
+        assert select.select([main], [], [], 30)[0], seen
+        seen += os.read(main, 4096)
+    proc.send_signal(signal.SIGINT)
+    shown = seen + terminal.read_all(main, proc)
+    code = proc.wait(timeout=30)
+    assert code == 130 and b"interrupted" in shown and b"Traceback" not in shown, shown
+    assert mlpath("journal", "--json").stdout.count('"id"') == 1  # nothing deleted

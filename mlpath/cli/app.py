@@ -197,8 +197,9 @@ class MlpathGroup(TyperGroup):
             _err(("error: ", "bold red"), brief(f"{exc.format_message()} (see `{command} --help`)"))
             json_error("usage", exc.format_message(), getattr(exc, "exit_code", 2))
             sys.exit(getattr(exc, "exit_code", 2))
-        except typer.Abort:  # a prompt answered with end of input
-            _err("aborted")
+        except typer.Abort as exc:  # a prompt answered with Ctrl-C, or with end of input
+            cause = exc.__cause__ or exc.__context__
+            _err("interrupted" if isinstance(cause, KeyboardInterrupt) else "aborted")
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 

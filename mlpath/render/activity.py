@@ -62,13 +62,14 @@ def calendar(days: list[DayHours], goal: float, out: Out) -> None:
         out.line(*cells)
     marks: list[Segment] = [("goal".ljust(DAY_LABEL), "grey50")]
     for week in weeks:
-        met = sum(d.hours for d in week) >= goal > 0
+        met = sum(d.hours for d in week) >= week[0].goal > 0
         marks.extend([(met_mark, "green") if met else " ", " "])
     out.line(*marks)
     legend: list[Segment] = [("less ", "grey50")]
     for level, shade in enumerate(shades):
         legend.extend([(shade, SHADE_STYLE[level]), " "])
-    met_text = f" goal met ({hours(goal)} a week)"
+    met_text = f" goal met ({hours(goal)} a week now)" if any(
+        w[0].goal != goal for w in weeks) else f" goal met ({hours(goal)} a week)"  # fmt: skip
     legend.extend([("more", "grey50"), "   ", (BREAK, "grey50"), (" break", "grey50"), "   ",
                    (met_mark, "green"), (met_text, "grey50")])  # fmt: skip
     out.line(" " * DAY_LABEL, *legend, hang=DAY_LABEL)

@@ -12,6 +12,7 @@ same.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -43,7 +44,9 @@ def emit_json(command: str, data: Any, stream: TextIO | None = None) -> None:
     """The one JSON document a ``--json`` command prints: a small versioned envelope."""
     envelope = {"schema": JSON_SCHEMA, "command": command, "data": to_data(data)}
     out = stream or sys.stdout
-    out.write(json_safe(json.dumps(envelope, ensure_ascii=False, indent=2)) + "\n")
+    # On a stream that is not UTF-8 (PYTHONIOENCODING=ascii), \u escapes: the same JSON.
+    plain = not _can_encode(out, "\u00b7\u2026\U0001f600")
+    out.write(json_safe(json.dumps(envelope, ensure_ascii=plain, indent=2)) + "\n")
 
 
 # --color: "auto" (on a terminal, unless NO_COLOR; FORCE_COLOR forces it), "always", "never".
@@ -83,19 +86,23 @@ class Out:
         nature = like or self.stream
         self.rich = use_color(nature)
         isatty = getattr(nature, "isatty", None)
-        self.terminal = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+        self.terminal = bool(isatty and isatty())
         self.columns = _columns(nature, self.terminal)
         self.wrap_at: int | None = self.columns if self.terminal else None
-        # Blocks and box characters on a terminal that can show them, even without colour
-        # (NO_COLOR takes colour away, nothing else); plain ASCII when piped.
-        self.blocks = self.rich or (self.terminal and _can_encode(nature, _BLOCKS))
+        encodable = _can_encode(nature, _BLOCKS)
+        if not encodable:  # an ASCII or Latin-1 terminal: a character it lacks shows as ?
+            _tolerant(self.stream)
+        # Blocks and box characters where they can be shown, even without colour (NO_COLOR
+        # takes colour away, nothing else); plain ASCII when piped or on a dumb terminal.
+        dumb = os.environ.get("TERM") == "dumb"
+        self.blocks = encodable and (self.rich or (self.terminal and not dumb))
         self._console: Any = None
 
     def line(self, *segments: Segment, hang: int | None = None) -> None:
         """One line of ``segments``; on a terminal, wrapped at word boundaries when wider
         than it, continuation lines indented by ``hang`` columns (default: the line's own
         leading spaces)."""
-        pieces = [(terminal_safe(s), "") if isinstance(s, str) else (terminal_safe(s[0]), s[1])
+        pieces = [(_shown(s), "") if isinstance(s, str) else (_shown(s[0]), s[1])
                   for s in segments]  # fmt: skip
         rows = [pieces] if self.wrap_at is None else wrap(pieces, self.wrap_at, hang)
         for row in rows:
@@ -122,16 +129,18 @@ class Out:
             from rich.console import Console
 
             # Colour was decided above (use_color): rich is told, not left to guess again.
+            # The width is mlpath's (lines are fitted already): rich would read COLUMNS=0 as
+            # a terminal no column wide and print nothing.
             self._console = Console(
                 file=self.stream, highlight=False, soft_wrap=True, force_terminal=True,
-                no_color=False,
+                no_color=False, width=self.columns,
             )  # fmt: skip
         return self._console
 
     def bar(self, fraction: float, width: int = 24) -> list[Segment]:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = round(fraction * width)
-        if self.rich:
+        if self.rich and self.blocks:
             return [("━" * filled, "green"), ("━" * (width - filled), "grey35")]
         if self.blocks:  # no colour: a heavy line for what is done, a light one for the rest
             return ["━" * filled + "─" * (width - filled)]
@@ -185,6 +194,20 @@ def _columns(stream: TextIO, terminal: bool) -> int:
         return os.get_terminal_size(stream.fileno()).columns or DEFAULT_COLUMNS
     except (OSError, ValueError, AttributeError):
         return DEFAULT_COLUMNS
+
+
+def _shown(text: str) -> str:
+    """``text`` as it is printed: escapes made visible, a tab as four spaces (so that its width
+    is known)."""
+    return terminal_safe(text).replace("\t", "    ")
+
+
+def _tolerant(stream: TextIO) -> None:
+    """Let ``stream`` write a character its encoding lacks as ``?`` instead of failing."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and getattr(stream, "errors", "strict") == "strict":
+        with contextlib.suppress(ValueError, OSError):
+            reconfigure(errors="replace")
 
 
 def _can_encode(stream: TextIO, text: str) -> bool:
@@ -266,11 +289,12 @@ def _runs(chars: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def cut(text: str, width: int) -> str:
-    """``text`` cut to ``width`` columns, an ellipsis marking the cut (as it is when it fits)."""
+    """``text`` cut to ``width`` columns, an ellipsis marking the cut (as it is when it fits),
+    measured as printed (escapes made visible)."""
     if display_width(text) <= width:
         return text
     kept, used = [], 0
-    for char in text:
+    for char in _shown(text):
         size = _char_width(char)
         if used + size > width - 1:
             break
@@ -286,7 +310,7 @@ def _text(segment: Segment) -> str:
 def display_width(text: str) -> int:
     """Columns ``text`` takes on a terminal, as printed (escapes made visible): a wide
     character (CJK, most emoji) takes two, a combining mark or a format character none."""
-    shown = terminal_safe(text)
+    shown = _shown(text)
     if shown.isascii():
         return len(shown)
     return sum(_char_width(c) for c in shown)

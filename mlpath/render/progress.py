@@ -41,8 +41,8 @@ def _topic_rows(rows: list[TopicRow], extra: str) -> list[list[Segment]]:
 
 def render_status(result: StatusResult, out: Out) -> None:
     if not result.roadmaps:
-        out.line("You follow no roadmap yet. See them with `mlpath roadmap list`, then")
-        out.line("`mlpath roadmap follow ID`.")
+        out.line("You follow no roadmap yet. See them with `mlpath roadmap list`, then "
+                 "`mlpath roadmap follow ID`.")  # fmt: skip
         return
     out.line(
         ("Your path", "bold"),
