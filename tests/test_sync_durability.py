@@ -483,12 +483,11 @@ SIGNALS = [
 
 def _before_mlpath(returncode: int, signum: int, err: str) -> bool:
     """Whether a process ended by ``signum`` before any of mlpath's code ran: killed by
-    Python's default handler, or a KeyboardInterrupt inside site's import."""
+    Python's default handler, or a KeyboardInterrupt inside one of the interpreter's own
+    start-up steps (``init_import_site``, ``init_sys_streams``: "Fatal Python error: init_")."""
     if f"{PACKAGE}{os.sep}" in err:
         return False
-    return returncode == -signum or (
-        returncode == 1 and "Fatal Python error: init_import_site" in err
-    )
+    return returncode == -signum or (returncode == 1 and "Fatal Python error: init_" in err)
 
 
 def test_ctrl_c_and_sigterm_during_a_sync(tmp_path: Path, mlpath_exe: str) -> None:
