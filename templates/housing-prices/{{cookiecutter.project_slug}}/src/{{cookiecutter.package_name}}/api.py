@@ -1,9 +1,13 @@
 """HTTP API serving the trained model.
 
 Run with ``make serve`` (``uvicorn {{cookiecutter.package_name}}.api:app``) and open /docs.
-The model file comes from ``$MODEL_PATH`` if set, else ``artifacts.model_path`` in params.yaml.
+The model file comes from ``$MODEL_PATH`` if set, else ``artifacts.model_path`` in params.yaml,
+and is loaded once, when the server starts: without one, /health and /predict answer 503 until
+`make train` has run and the server is restarted.
 Requests are validated by pydantic before they reach the model: a missing field, an unknown
-field or a value outside the plausible range is answered with 422 and never scored.
+field, a value outside the plausible range or a non-finite number (NaN, Infinity, 1e400) is
+answered with 422 and never scored. serving.py adds the body size limit (413), 422 bodies that
+never echo the input, and a JSON log line per request.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from . import __version__
+from . import __version__, serving
 from .config import ArtifactsConfig, load_params
 from .data import FEATURE_SPECS, TARGET_UNITS
 from .predict import load_model, predict_frame
@@ -107,14 +111,6 @@ class BatchPrediction(BaseModel):
     predictions: list[Prediction]
 
 
-class Health(BaseModel):
-    """Liveness plus whether a trained model is loaded (``ready``)."""
-
-    status: str
-    ready: bool
-    version: str
-
-
 def resolve_model_path() -> Path:
     """``$MODEL_PATH`` wins; otherwise the path configured in params.yaml."""
     if env_path := os.environ.get(MODEL_PATH_ENV_VAR):
@@ -125,37 +121,10 @@ def resolve_model_path() -> Path:
         return ArtifactsConfig().model_path
 
 
-def _try_load(path: Path) -> Any | None:
-    """Load the model if it exists; a missing model is reported by the endpoints, not a crash."""
-    try:
-        return load_model(path)
-    except FileNotFoundError:
-        return None
-
-
-def _loaded_model(request: Request) -> Any | None:
-    """The cached model, loading it now if it was trained after the server started."""
-    state = request.app.state
-    if state.model is None:
-        state.model = _try_load(state.model_path)
-    return state.model
-
-
-def _get_model(request: Request) -> Any:
-    """The model for a prediction request, or 503 if none has been trained yet."""
-    model = _loaded_model(request)
-    if model is None:
-        raise HTTPException(
-            status_code=503,
-            detail=f"no trained model at {request.app.state.model_path}: run `make train`",
-        )
-    return model
-
-
-def _predict(request: Request, houses: list[HouseFeatures]) -> list[Prediction]:
+def _predict(model: Any, houses: list[HouseFeatures]) -> list[Prediction]:
     """Score validated inputs with the shared prediction code."""
     frame = pd.DataFrame([house.to_row() for house in houses])
-    values = predict_frame(_get_model(request), frame).round(4)
+    values = predict_frame(model, frame).round(4)
     return [
         Prediction(
             median_house_value=float(value),
@@ -165,18 +134,18 @@ def _predict(request: Request, houses: list[HouseFeatures]) -> list[Prediction]:
     ]
 
 
-def create_app(model_path: Path | None = None) -> FastAPI:
-    """Build the app; tests pass ``model_path`` to serve a model trained in a temporary folder."""
+def create_app(model_path: Path | None = None, max_request_bytes: int | None = None) -> FastAPI:
+    """Build the app; tests pass ``model_path`` to serve a model trained in a temporary folder.
+
+    ``max_request_bytes`` defaults to ``$MAX_REQUEST_BYTES``, else 1 MB.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.model_path = model_path or resolve_model_path()
-        app.state.model = _try_load(app.state.model_path)
-        if app.state.model is None:
-            logger.warning(
-                "no model at %s: /predict answers 503 until `make train` has run",
-                app.state.model_path,
-            )
+        serving.configure_default_logging()
+        app.state.model = serving.load_at_startup(
+            lambda: model_path or resolve_model_path(), load_model, logger
+        )
         yield
 
     app = FastAPI(
@@ -185,21 +154,25 @@ def create_app(model_path: Path | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
     )
+    app.state.model = serving.NOT_STARTED
+    serving.harden(app, max_request_bytes)
 
-    @app.get("/health")
-    def health(request: Request) -> Health:
-        """Liveness for the Docker HEALTHCHECK; ``ready`` says whether predictions will work."""
-        return Health(status="ok", ready=_loaded_model(request) is not None, version=__version__)
+    @app.get("/health", responses={503: {"model": serving.HealthResponse}})
+    def health(request: Request, response: Response) -> serving.HealthResponse:
+        """Ready to predict (200), or not (503, with the reason in ``detail``)."""
+        body, status_code = serving.health(request, __version__)
+        response.status_code = status_code
+        return body
 
-    @app.post("/predict")
+    @app.post("/predict", responses=serving.ERROR_RESPONSES)
     def predict(request: Request, house: HouseFeatures) -> Prediction:
         """Predict the median house value of one block group."""
-        return _predict(request, [house])[0]
+        return _predict(serving.require_model(request), [house])[0]
 
-    @app.post("/predict/batch")
+    @app.post("/predict/batch", responses=serving.ERROR_RESPONSES)
     def predict_batch(request: Request, batch: BatchRequest) -> BatchPrediction:
-        """Predict many block groups at once (up to MAX_BATCH_SIZE)."""
-        return BatchPrediction(predictions=_predict(request, batch.items))
+        """Predict many block groups at once (1 to MAX_BATCH_SIZE), in the request's order."""
+        return BatchPrediction(predictions=_predict(serving.require_model(request), batch.items))
 
     return app
 

@@ -36,6 +36,8 @@ RATING_COLUMNS = ["user_id", "item_id", "rating", "timestamp"]
 ITEM_COLUMNS = ["item_id", "title", "genres"]
 RATING_DTYPES = {"user_id": "int64", "item_id": "int64", "rating": "float64", "timestamp": "int64"}
 MIN_RATING, MAX_RATING, RATING_STEP = 0.5, 5.0, 0.5
+# Ids are positive int64: the contract for ratings.csv and items.csv, and what the API accepts.
+MIN_ID, MAX_ID = 1, int(np.iinfo(np.int64).max)
 
 GENRES = (
     "Action",
@@ -228,7 +230,7 @@ def validate_ratings(ratings: pd.DataFrame) -> None:
             raise ValueError(f"ratings.{column} must be {dtype}, got {ratings[column].dtype}")
     if ratings.isna().any().any():
         raise ValueError("ratings contain missing values")
-    if (ratings["user_id"] < 1).any() or (ratings["item_id"] < 1).any():
+    if (ratings["user_id"] < MIN_ID).any() or (ratings["item_id"] < MIN_ID).any():
         raise ValueError("user_id and item_id must be positive")
     rating = ratings["rating"]
     if ((rating < MIN_RATING) | (rating > MAX_RATING)).any():

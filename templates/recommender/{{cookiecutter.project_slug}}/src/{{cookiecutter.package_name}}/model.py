@@ -70,6 +70,17 @@ def item_similarity(
     )
 
 
+@dataclass(frozen=True)
+class SimilarItems:
+    """The items most like one item, and the strategy that chose them."""
+
+    item_id: int
+    strategy: Strategy
+    item_ids: list[int]
+    titles: list[str]
+    scores: list[float]
+
+
 @dataclass
 class Recommender:
     """A fitted item-kNN model; also answers with popularity for users it has never seen."""
@@ -82,6 +93,7 @@ class Recommender:
     config: ModelConfig
     _weighted: sp.csr_matrix = field(init=False, repr=False)
     _user_index: dict[int, int] = field(init=False, repr=False)
+    _item_index: dict[int, int] = field(init=False, repr=False)
     popularity: np.ndarray = field(init=False, repr=False)
     _popularity_rank: np.ndarray = field(init=False, repr=False)
     _popularity_order: np.ndarray = field(init=False, repr=False)
@@ -89,6 +101,7 @@ class Recommender:
     def __post_init__(self) -> None:
         self._weighted = weight_ratings(self.ratings, self.config.weighting)
         self._user_index = {int(user): row for row, user in enumerate(self.user_ids)}
+        self._item_index = {int(item): column for column, item in enumerate(self.item_ids)}
         counts = np.diff(self.ratings.tocsc().indptr)
         # Share of training users who rated the item: the baseline's score.
         self.popularity = counts / max(len(self.user_ids), 1)
@@ -164,6 +177,39 @@ class Recommender:
             scores = self.popularity[index]
         return Recommendation(
             user_id=int(user_id),
+            strategy=strategy,
+            item_ids=[int(i) for i in self.item_ids[index]],
+            titles=[str(t) for t in self.titles[index]],
+            scores=[float(s) for s in scores],
+        )
+
+    def has_item(self, item_id: int) -> bool:
+        return int(item_id) in self._item_index
+
+    def similar_items(self, item_id: int, k: int) -> SimilarItems:
+        """The k items most similar to `item_id`, most similar first, never the item itself.
+
+        Cold start: an item outside the catalogue, or with too few ratings to have neighbours
+        (min_item_ratings), gets the k most popular items instead, with strategy "popularity".
+        Items with no similarity left after the neighbours are ordered by popularity too.
+        """
+        column = self._item_index.get(int(item_id))
+        if column is not None and self.similarity[column].nnz:
+            strategy: Strategy = "item_knn"
+            similarities = self.similarity[column].toarray().ravel()
+            similarities[column] = -np.inf
+            order = np.lexsort((self._popularity_rank, -similarities))[:k]
+            index = order[np.isfinite(similarities[order])]
+            scores = similarities[index]
+        else:
+            strategy = "popularity"
+            order = self._popularity_order
+            if column is not None:
+                order = order[order != column]
+            index = order[:k]
+            scores = self.popularity[index]
+        return SimilarItems(
+            item_id=int(item_id),
             strategy=strategy,
             item_ids=[int(i) for i in self.item_ids[index]],
             titles=[str(t) for t in self.titles[index]],

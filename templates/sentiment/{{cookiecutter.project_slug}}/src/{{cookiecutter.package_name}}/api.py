@@ -2,23 +2,28 @@
 
 Run it with ``make serve``, which starts uvicorn on the module-level ``app``. The model file
 is taken from ``$MODEL_PATH`` if set, otherwise from ``paths.model`` in params.yaml; tests pass
-an explicit path to :func:`create_app` instead.
+an explicit path to :func:`create_app` instead. The model is loaded once, when the server
+starts: without one, /health and /predict answer 503 until `make train` has run and the server
+is restarted, and no request ever tries to load it.
+
+serving.py adds what makes the API safe to expose: bodies over ``$MAX_REQUEST_BYTES`` (1 MB)
+get 413 before parsing, 422 bodies never echo the input, and every request is logged as one
+JSON line with an ``X-Request-ID``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from . import __version__
+from . import __version__, serving
 from .config import load_config
 from .predict import Classifier, load_model, predict
 
@@ -27,18 +32,20 @@ logger = logging.getLogger(__name__)
 MODEL_PATH_ENV_VAR = "MODEL_PATH"
 # Reviews are short; a cap keeps one request from tying up a worker with a whole book.
 MAX_TEXT_CHARS = 5_000
+# 100 reviews of 5,000 characters stay under the default 1 MB body limit.
+MAX_BATCH_SIZE = 100
 
 ReviewText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
 ]
+EXAMPLE_TEXT = "Arrived quickly and works perfectly."
 
 
 class PredictRequest(BaseModel):
     """Body of ``POST /predict``."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"text": "Arrived quickly and works perfectly."}]},
+        extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]}
     )
 
     text: ReviewText = Field(
@@ -53,14 +60,21 @@ class PredictResponse(BaseModel):
     probability: float = Field(ge=0.0, le=1.0)
 
 
-class HealthResponse(BaseModel):
-    """Liveness plus whether a trained model is available."""
+class BatchRequest(BaseModel):
+    """Body of ``POST /predict/batch``: 1 to MAX_BATCH_SIZE reviews scored in one call."""
 
-    # Pydantic < 2.10 reserves field names starting with "model_"; this one is intended.
-    model_config = ConfigDict(protected_namespaces=())
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"items": [{"text": EXAMPLE_TEXT}, {"text": "Awful."}]}]},
+    )
 
-    status: Literal["ok"] = "ok"
-    model_loaded: bool
+    items: list[PredictRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class BatchResponse(BaseModel):
+    """Predictions in the same order as the request's items."""
+
+    predictions: list[PredictResponse]
 
 
 def default_model_path() -> Path:
@@ -72,43 +86,27 @@ def default_model_path() -> Path:
     return config.resolve(config.paths.model)
 
 
-class ModelStore:
-    """Loads the model on first use and keeps it in memory.
+def _predict(model: Classifier, requests: list[PredictRequest]) -> list[PredictResponse]:
+    """Score validated texts with the same code as the command line."""
+    predictions = predict(model, [request.text for request in requests])
+    return [
+        PredictResponse(label=prediction.label, probability=prediction.probability)
+        for prediction in predictions
+    ]
 
-    Loading lazily lets the server start before ``make train`` has produced a model (requests
-    get a clear 503 meanwhile) and pick the model up once it exists, instead of crashing at
-    import time.
+
+def create_app(model_path: Path | None = None, max_request_bytes: int | None = None) -> FastAPI:
+    """Build the FastAPI application; ``model_path`` overrides the configured model file.
+
+    ``max_request_bytes`` defaults to ``$MAX_REQUEST_BYTES``, else 1 MB.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._model: Classifier | None = None
-        self._lock = threading.Lock()
-        self.problem = "model not loaded yet"
-
-    def get(self) -> Classifier | None:
-        """Return the model, loading it if needed; ``None`` (and ``problem``) if unavailable."""
-        if self._model is not None:
-            return self._model
-        with self._lock:
-            if self._model is None:
-                try:
-                    path = self._path or default_model_path()
-                    self._model = load_model(path)
-                    logger.info("Loaded model from %s", path)
-                except FileNotFoundError as error:
-                    self.problem = str(error)
-        return self._model
-
-
-def create_app(model_path: Path | None = None) -> FastAPI:
-    """Build the FastAPI application; ``model_path`` overrides the configured model file."""
-    store = ModelStore(model_path)
-
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if store.get() is None:
-            logger.warning("No model available (%s); /predict will answer 503", store.problem)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        serving.configure_default_logging()
+        app.state.model = serving.load_at_startup(
+            lambda: model_path or default_model_path(), load_model, logger
+        )
         yield
 
     app = FastAPI(
@@ -117,23 +115,25 @@ def create_app(model_path: Path | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
     )
+    app.state.model = serving.NOT_STARTED
+    serving.harden(app, max_request_bytes)
 
-    @app.get("/health")
-    def health() -> HealthResponse:
-        """Report that the service is up and whether it can serve predictions."""
-        return HealthResponse(model_loaded=store.get() is not None)
+    @app.get("/health", responses={503: {"model": serving.HealthResponse}})
+    def health(request: Request, response: Response) -> serving.HealthResponse:
+        """Ready to predict (200), or not (503, with the reason in ``detail``)."""
+        body, status_code = serving.health(request, __version__)
+        response.status_code = status_code
+        return body
 
-    @app.post(
-        "/predict",
-        responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "No trained model"}},
-    )
-    def predict_sentiment(request: PredictRequest) -> PredictResponse:
+    @app.post("/predict", responses=serving.ERROR_RESPONSES)
+    def predict_sentiment(request: Request, body: PredictRequest) -> PredictResponse:
         """Classify one review as positive or negative."""
-        model = store.get()
-        if model is None:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=store.problem)
-        prediction = predict(model, [request.text])[0]
-        return PredictResponse(label=prediction.label, probability=prediction.probability)
+        return _predict(serving.require_model(request), [body])[0]
+
+    @app.post("/predict/batch", responses=serving.ERROR_RESPONSES)
+    def predict_batch(request: Request, batch: BatchRequest) -> BatchResponse:
+        """Classify 1 to MAX_BATCH_SIZE reviews at once, in the request's order."""
+        return BatchResponse(predictions=_predict(serving.require_model(request), batch.items))
 
     return app
 
