@@ -20,7 +20,7 @@ os.environ.setdefault("PARAMS_PATH", str(PROJECT_PARAMS))
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     params = small_params(tmp_path_factory.mktemp("project"))
-    report = run_pipeline(params)
+    report = run_pipeline(params, figures=True)
     train, test = load_split(params.paths.processed_dir)
     ratings, items = load_raw(params.paths.raw_dir)
     return Trained(

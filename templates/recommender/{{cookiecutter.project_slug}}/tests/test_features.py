@@ -1,6 +1,8 @@
-"""The per-user time split: no leakage from a user's future into their training data."""
+"""The splits (no leakage from the future where they promise none) and the sparse matrix."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,11 +11,14 @@ import scipy.sparse as sp
 
 from {{ cookiecutter.package_name }}.features import (
     build_interactions,
+    global_time_split,
+    random_split,
+    split_ratings,
     temporal_split,
     weight_ratings,
 )
 
-from testkit import Trained
+from testkit import Trained, small_params
 
 
 def _ratings(rows: list[tuple[int, int, float, int]]) -> pd.DataFrame:
@@ -80,3 +85,52 @@ def test_weightings() -> None:
     assert weight_ratings(matrix, "rating").toarray().tolist() == matrix.toarray().tolist()
     centered = weight_ratings(matrix, "centered")
     assert centered.data.tolist() == [1.0, -1.0, 0.0]  # each user's own mean is subtracted
+
+
+def test_global_time_split_has_one_cutoff_for_everyone(trained: Trained) -> None:
+    train, test = global_time_split(trained.ratings, test_fraction=0.2)
+    assert train["timestamp"].max() < test["timestamp"].min()
+    assert len(train) + len(test) == len(trained.ratings)
+    assert len(test) / len(trained.ratings) == pytest.approx(0.2, abs=0.01)
+    # Unlike the per-user split, some test users were never seen before the cut-off.
+    assert not set(test["user_id"]) <= set(train["user_id"])
+
+
+def test_global_time_split_sends_ties_at_the_cutoff_to_test() -> None:
+    ratings = _ratings([(1, 10, 4.0, 100), (2, 11, 3.0, 200), (1, 12, 5.0, 300), (2, 13, 2.0, 300)])
+    train, test = global_time_split(ratings, test_fraction=0.25)
+    assert sorted(test["item_id"]) == [12, 13]
+    assert sorted(train["item_id"]) == [10, 11]
+    with pytest.raises(ValueError, match="no training ratings"):
+        global_time_split(_ratings([(1, 10, 4.0, 5), (2, 11, 3.0, 5)]), test_fraction=0.5)
+
+
+def test_random_split_is_seeded_per_user_and_keeps_history(trained: Trained) -> None:
+    ratings = trained.ratings
+    train, test = random_split(ratings, 0.2, 5, seed=1)
+    again, _ = random_split(ratings, 0.2, 5, seed=1)
+    other, _ = random_split(ratings, 0.2, 5, seed=2)
+    pd.testing.assert_frame_equal(train, again)
+    assert not train.equals(other)
+    assert len(train) + len(test) == len(ratings)
+    assert set(test["user_id"]) <= set(train["user_id"])
+    assert len(test) / len(ratings) == pytest.approx(0.2, abs=0.03)
+    # Random means some training ratings are newer than the same user's test ratings.
+    last_train = train.groupby("user_id")["timestamp"].max()
+    first_test = test.groupby("user_id")["timestamp"].min()
+    assert (last_train.loc[first_test.index] > first_test).any()
+
+
+def test_split_ratings_follows_the_method(trained: Trained, tmp_path: Path) -> None:
+    config = small_params(tmp_path).split
+    for method, expected in (
+        (
+            "user_time",
+            temporal_split(trained.ratings, config.test_fraction, config.min_user_ratings),
+        ),
+        ("global_time", global_time_split(trained.ratings, config.test_fraction)),
+        ("random", random_split(trained.ratings, config.test_fraction, config.min_user_ratings, 3)),
+    ):
+        got = split_ratings(trained.ratings, config.model_copy(update={"method": method}), seed=3)
+        for part, want in zip(got, expected, strict=True):
+            pd.testing.assert_frame_equal(part, want)

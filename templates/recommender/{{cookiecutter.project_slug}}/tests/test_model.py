@@ -11,18 +11,19 @@ from {{ cookiecutter.package_name }}.predict import recommend_all
 
 from testkit import Trained, run_pipeline, small_params
 
-# item-kNN must beat the popularity baseline by this much NDCG@k (absolute) on the small data.
+# The saved (served) model must beat popularity by this much NDCG@k on its one split. The
+# estimate with error bars, over repeated splits, is checked in test_evaluate.py.
 NDCG_MARGIN = 0.05
 
 
-def test_item_knn_beats_popularity_on_every_metric(trained: Trained) -> None:
-    knn = trained.report["models"]["item_knn"]
-    popularity = trained.report["models"]["popularity"]
+def test_the_saved_model_beats_popularity_on_every_metric(trained: Trained) -> None:
+    final = trained.report["final_model"]
+    knn, popularity = final["models"]["item_knn"], final["models"]["popularity"]
     assert knn["ndcg_at_k"] >= popularity["ndcg_at_k"] + NDCG_MARGIN
     assert knn["precision_at_k"] > popularity["precision_at_k"]
     assert knn["recall_at_k"] > popularity["recall_at_k"]
     assert knn["catalog_coverage"] > popularity["catalog_coverage"]
-    assert trained.report["n_users_evaluated"] > 100
+    assert final["n_users_evaluated"] > 100
 
 
 def test_recommendations_are_distinct_unseen_and_ranked(trained: Trained) -> None:
@@ -73,5 +74,7 @@ def test_same_seed_same_metrics_and_another_seed_differs(tmp_path: Path) -> None
     first = run_pipeline(small_params(tmp_path / "a", seed=7))
     again = run_pipeline(small_params(tmp_path / "b", seed=7))
     other = run_pipeline(small_params(tmp_path / "c", seed=8))
-    assert first["models"] == again["models"]
-    assert first["models"] != other["models"]
+    for part in ("summary", "per_repeat", "curves", "final_model"):
+        assert first[part] == again[part]
+    assert first["summary"] != other["summary"]
+    assert first["final_model"] != other["final_model"]

@@ -24,13 +24,15 @@ from {{ cookiecutter.package_name }}.evaluate import run_evaluation
 from {{ cookiecutter.package_name }}.model import Recommender
 from {{ cookiecutter.package_name }}.train import run_training
 
-PROJECT_PARAMS = Path(__file__).resolve().parents[1] / "configs" / "params.yaml"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_PARAMS = PROJECT_ROOT / "configs" / "params.yaml"
 SMALL_SYNTHETIC = {
     "n_users": 150,
     "n_items": 200,
     "min_ratings_per_user": 15,
     "median_extra_ratings": 20,
 }
+SMALL_BATCH = 400  # rows in the monitoring batches made from the small data's test split
 
 
 def small_params(root: Path, seed: int | None = None) -> Params:
@@ -41,22 +43,25 @@ def small_params(root: Path, seed: int | None = None) -> Params:
         "processed_dir": root / "data" / "processed",
         "model_path": root / "models" / "recommender.npz",
         "metrics_path": root / "reports" / "metrics.json",
+        "figures_dir": root / "reports" / "figures",
+        "drift_report_path": root / "reports" / "drift.json",
     }
     return params.model_copy(
         update={
             "seed": params.seed if seed is None else seed,
             "paths": params.paths.model_copy(update=paths),
             "synthetic": params.synthetic.model_copy(update=SMALL_SYNTHETIC),
+            "monitor": params.monitor.model_copy(update={"batch_size": SMALL_BATCH}),
         }
     )
 
 
-def run_pipeline(params: Params) -> dict[str, Any]:
-    """`make data train evaluate`, in process, against `params`."""
+def run_pipeline(params: Params, figures: bool = False) -> dict[str, Any]:
+    """`make data train evaluate`, in process, against `params` (figures only when asked)."""
     ratings, items = generate_synthetic(params.synthetic, params.seed)
     save_raw(ratings, items, params.paths.raw_dir, {"source": "synthetic", "seed": params.seed})
     run_training(params)
-    return run_evaluation(params)
+    return run_evaluation(params, figures=figures)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class PathsConfig(_Frozen):
     processed_dir: Path
     model_path: Path
     metrics_path: Path
+    figures_dir: Path
+    drift_report_path: Path
 
 
 class SyntheticConfig(_Frozen):
@@ -66,6 +68,7 @@ class MovieLensConfig(_Frozen):
 
 
 class SplitConfig(_Frozen):
+    method: Literal["user_time", "global_time", "random"]
     test_fraction: float = Field(gt=0, lt=1)
     min_user_ratings: int = Field(ge=2)
 
@@ -78,7 +81,37 @@ class ModelConfig(_Frozen):
 
 class EvaluationConfig(_Frozen):
     k: int = Field(ge=1)
+    max_k: int = Field(ge=1, le=100)
     relevance_threshold: float = Field(gt=0, le=5)
+    n_repeats: int = Field(ge=2, le=50)
+    user_sample: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _check_k(self) -> EvaluationConfig:
+        if self.max_k < self.k:
+            raise ValueError("max_k (the figures' last k) must be at least k")
+        return self
+
+
+class ShiftConfig(_Frozen):
+    """How `--make-shifted-batch` distorts a held-out batch (see monitor.make_shifted_batch)."""
+
+    new_user_share: float = Field(ge=0, le=1)
+    trend_share: float = Field(ge=0, le=1)
+    rating_offset: float = Field(ge=-4.5, le=4.5)
+
+
+class MonitorConfig(_Frozen):
+    """Drift thresholds: a feature drifts when a test is significant AND the effect is large."""
+
+    batch_size: int = Field(ge=50)
+    psi_bins: int = Field(ge=2, le=50)
+    psi_threshold: float = Field(gt=0)
+    p_value: float = Field(gt=0, lt=1)
+    min_ks_statistic: float = Field(ge=0, le=1)
+    min_total_variation: float = Field(ge=0, le=1)
+    min_hit_rate_drop: float = Field(ge=0, le=1)
+    shift: ShiftConfig
 
 
 class Params(_Frozen):
@@ -89,6 +122,7 @@ class Params(_Frozen):
     split: SplitConfig
     model: ModelConfig
     evaluation: EvaluationConfig
+    monitor: MonitorConfig
 
 
 def load_params(path: str | Path | None = None) -> Params:

@@ -166,12 +166,17 @@ def generate_synthetic(cfg: SyntheticConfig, seed: int) -> tuple[pd.DataFrame, p
     raw += rng.normal(scale=cfg.rating_noise, size=len(raw))
     # Users mostly rate what they expect to like, so shift the scale to put the mean where asked.
     raw += cfg.mean_rating - raw.mean()
+    # _choose_items lists each user's items best-first (the top of a Gumbel sort); without a
+    # shuffle, users would rate their most popular, best-liked items first and their test
+    # period would be systematically different. A separate stream, so nothing else changes.
+    order_rng = np.random.default_rng([seed, 1])
+    times = [order_rng.permutation(_timestamps(rng, cfg, len(c))) for c in chosen]
     ratings = pd.DataFrame(
         {
             "user_id": users + 1,
             "item_id": item_index + 1,
             "rating": np.clip(np.round(raw / RATING_STEP) * RATING_STEP, MIN_RATING, MAX_RATING),
-            "timestamp": np.concatenate([_timestamps(rng, cfg, len(c)) for c in chosen]),
+            "timestamp": np.concatenate(times),
         }
     ).astype(RATING_DTYPES)
     items = pd.DataFrame(

@@ -1,4 +1,11 @@
-"""From a ratings table to what the models consume: a per-user time split and a sparse matrix."""
+"""From a ratings table to what the models consume: a train/test split and a sparse matrix.
+
+Three splits, chosen by `split.method` in params.yaml:
+
+    user_time    each user's latest ratings are their test set (the default)
+    global_time  one cut-off time for everyone: train before it, test from it on
+    random       each user's test ratings are drawn at random (for comparison only)
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .config import SplitConfig
+
 Weighting = Literal["binary", "rating", "centered"]
+_ORDER = ["user_id", "timestamp", "item_id"]
 
 
 def temporal_split(
@@ -23,8 +33,7 @@ def temporal_split(
     rating is strictly older than every test rating of the same user. Users with fewer than
     min_user_ratings ratings, or whose history is a single timestamp, stay wholly in train.
     """
-    ordered = ratings.sort_values(["user_id", "timestamp", "item_id"], kind="mergesort")
-    ordered = ordered.reset_index(drop=True)
+    ordered = ratings.sort_values(_ORDER, kind="mergesort").reset_index(drop=True)
     by_user = ordered.groupby("user_id", sort=False)
     counts = by_user["item_id"].transform("size")
     position = by_user.cumcount()
@@ -36,6 +45,58 @@ def temporal_split(
     has_train = (~is_test).groupby(ordered["user_id"]).transform("any")
     is_test &= has_train
     return ordered[~is_test].reset_index(drop=True), ordered[is_test].reset_index(drop=True)
+
+
+def global_time_split(
+    ratings: pd.DataFrame, test_fraction: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One cut-off time for everyone: train on the ratings before it, test on those from it on.
+
+    The cut-off is the timestamp below which (1 - test_fraction) of the ratings fall. This is
+    how a deployed recommender lives: it is trained on everything up to today and judged on
+    what happens next, so no training rating is newer than any test rating, for any user.
+    Test users with no rating before the cut-off are new users (a cold start); they stay in
+    test.csv but item-kNN cannot score them, so the evaluation counts and skips them.
+    """
+    ordered = ratings.sort_values(_ORDER, kind="mergesort").reset_index(drop=True)
+    times = np.sort(ordered["timestamp"].to_numpy())
+    cutoff = times[min(round(len(times) * (1 - test_fraction)), len(times) - 1)]
+    is_test = ordered["timestamp"] >= cutoff
+    if is_test.all():
+        raise ValueError("the global cut-off leaves no training ratings; lower test_fraction")
+    return ordered[~is_test].reset_index(drop=True), ordered[is_test].reset_index(drop=True)
+
+
+def random_split(
+    ratings: pd.DataFrame, test_fraction: float, min_user_ratings: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per user, round(test_fraction * n) ratings (at least one, never all) drawn at random.
+
+    The classic random holdout. It lets the model learn from a user's later ratings while
+    predicting their earlier ones, so it flatters any model that can exploit the future; it is
+    here so you can measure by how much. Users with fewer than min_user_ratings stay in train.
+    """
+    ordered = ratings.sort_values(_ORDER, kind="mergesort").reset_index(drop=True)
+    keys = np.random.default_rng(seed).random(len(ordered))
+    by_user = ordered.assign(_key=keys).groupby("user_id", sort=False)
+    counts = by_user["item_id"].transform("size")
+    rank = by_user["_key"].rank(method="first") - 1
+    n_test = np.clip(np.round(counts * test_fraction), 1, counts - 1)
+    is_test = (rank < n_test) & (counts >= min_user_ratings)
+    return ordered[~is_test].reset_index(drop=True), ordered[is_test].reset_index(drop=True)
+
+
+def split_ratings(
+    ratings: pd.DataFrame, config: SplitConfig, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) by `config.method`; only the random split uses the seed."""
+    if config.method == "user_time":
+        return temporal_split(ratings, config.test_fraction, config.min_user_ratings)
+    if config.method == "global_time":
+        return global_time_split(ratings, config.test_fraction)
+    if config.method == "random":
+        return random_split(ratings, config.test_fraction, config.min_user_ratings, seed)
+    raise ValueError(f"unknown split method {config.method!r}")
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,11 @@ class Recommender:
 
     # ------------------------------------------------------------------ scoring
 
+    @property
+    def popularity_order(self) -> np.ndarray:
+        """Item indices (columns), most rated in training first; ties go to the smaller id."""
+        return self._popularity_order
+
     def has_user(self, user_id: int) -> bool:
         return int(user_id) in self._user_index
 

@@ -1,7 +1,8 @@
-"""Split the ratings by time, fit item-kNN on the past and save the model.
+"""Split the ratings (by time, by default), fit item-kNN on the training part and save it.
 
 Run `python -m <package>.train` after `make data`. Writes data/processed/{train,test}.csv (so the
-evaluation scores exactly the split the model was fitted on) and the model file.
+evaluation and the monitor use exactly the split the model was fitted on) and the model file.
+The split is `split.method` in params.yaml.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .config import Params, load_params
 from .data import RATING_DTYPES, load_raw
-from .features import temporal_split
+from .features import split_ratings as make_split
 from .model import Recommender
 
 logger = logging.getLogger(__name__)
@@ -24,9 +25,9 @@ TEST_FILE = "test.csv"
 
 
 def split_ratings(params: Params) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Load data/raw, split it per user by time and write the two halves to data/processed."""
+    """Load data/raw, split it by `split.method` and write the two halves to data/processed."""
     ratings, items = load_raw(params.paths.raw_dir)
-    train, test = temporal_split(ratings, params.split.test_fraction, params.split.min_user_ratings)
+    train, test = make_split(ratings, params.split, params.seed)
     params.paths.processed_dir.mkdir(parents=True, exist_ok=True)
     train.to_csv(params.paths.processed_dir / TRAIN_FILE, index=False)
     test.to_csv(params.paths.processed_dir / TEST_FILE, index=False)
