@@ -1,6 +1,6 @@
 """Errors a user can fix. The CLI turns each into one line on stderr and exit code 1."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 
@@ -50,14 +50,16 @@ class Problem(NamedTuple):
 
 
 class RoadmapError(MlpathError):
-    """One or more roadmap files are invalid."""
+    """One or more roadmap (or track) files are invalid."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], tracks: Collection[str] = ()) -> None:
+        """``tracks``: the names of the track files, whose problems `track validate` lists."""
         self.problems = sorted(problems)
         first = str(self.problems[0])
         more = len(self.problems) - 1
         if more:
-            first += f" (and {more} more; run `mlpath roadmap validate` on the file)"
+            kind = "track" if self.problems[0].file in tracks else "roadmap"
+            first += f" (and {more} more; run `mlpath {kind} validate` on the file)"
         super().__init__(first)
 
     def lines(self) -> list[str]:
@@ -86,6 +88,10 @@ class InvalidInputError(MlpathError):
 
 class ScaffoldError(MlpathError):
     """A project could not be created from a template; nothing was left behind."""
+
+
+class UpdateError(MlpathError):
+    """A project cannot be checked against or updated to its template; nothing was changed."""
 
 
 class EmptyEntryError(InvalidInputError):

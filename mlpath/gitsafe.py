@@ -113,9 +113,11 @@ def run(
     env: Mapping[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
     shielded: bool = False,
+    input: str | None = None,
 ) -> str:
     """Run ``git ARGS...`` on ``folder``'s own repository; its stdout, or GitError when the
-    exit status is not in ``ok``. Nothing is read from stdin.
+    exit status is not in ``ok``. git reads ``input`` on stdin (paths for ``--stdin-paths``,
+    ``--index-info`` lines), else nothing.
 
     ``shielded``: for a command that writes somewhere else (a push). git runs in a session
     of its own, so a Ctrl-C or a kill meant for mlpath and its process group does not reach
@@ -126,7 +128,8 @@ def run(
     try:
         proc = subprocess.Popen(
             command(*args), cwd=folder, env=environment(folder, env),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace", start_new_session=shielded,
         )  # fmt: skip
     except FileNotFoundError:
@@ -134,7 +137,7 @@ def run(
     except OSError as exc:
         raise GitError(f"could not run git: {exc.strerror or exc}") from None
     try:
-        stdout, stderr = proc.communicate()
+        stdout, stderr = proc.communicate(input)
     except BaseException:
         _wind_down(proc, SHIELD_GRACE if shielded else 0.0)
         raise

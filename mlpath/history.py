@@ -17,6 +17,7 @@ from mlpath.store import changes as change_store
 from mlpath.store import events as event_store
 from mlpath.store.changes import ChangeRecord
 from mlpath.store.events import Event, cancelled
+from mlpath.store.registers import TRACK_KEY
 
 __all__ = ["cancelled", "history", "redo", "undo"]
 
@@ -176,6 +177,8 @@ def _name(store: Store, event: Event) -> str:
         return f"{event.target.rpartition('#')[0]} recall"
     if event.kind == "project":
         return f"project {event.data['name']}"
+    if event.kind == "setting" and event.target == TRACK_KEY:
+        return "followed track"
     return event.target
 
 
@@ -189,7 +192,8 @@ def _described(store: Store, old: Event, new: Event) -> Item:
     elif new.kind == "entry":
         text = f"{name}: back to its earlier text and details"
     elif new.kind == "setting":
-        before, after = (v or "its default" for v in (old.data["value"], new.data["value"]))
+        unset = "none" if new.target == TRACK_KEY else "its default"
+        before, after = (v or unset for v in (old.data["value"], new.data["value"]))
         text = f"{name}: {before} → {after}"
     elif new.kind == "break":
         text = f"{name}: {'a planned break' if new.data['on'] else 'no longer a break'}"

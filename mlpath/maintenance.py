@@ -255,16 +255,18 @@ def _leftovers_check(home: Path) -> Check:
 
 
 def _roadmap_check() -> Check:
-    from mlpath.roadmaps import build_catalog, roadmap_files
+    from mlpath.roadmaps import build_catalog, roadmap_files, track_files
 
-    files = roadmap_files()
-    catalog, problems = build_catalog(files)
+    catalog, problems = build_catalog(roadmap_files(), tracks=track_files())
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return Check("roadmaps", "fail", f"{first}{more}")
     topics = len(catalog.topics)
-    return Check("roadmaps", "ok", f"{len(catalog.roadmaps)} roadmaps, {topics} topics, all valid")
+    tracks = f"{len(catalog.tracks)} track{'' if len(catalog.tracks) == 1 else 's'}"
+    return Check(
+        "roadmaps", "ok", f"{len(catalog.roadmaps)} roadmaps, {topics} topics, {tracks}, all valid"
+    )
 
 
 # ------------------------------------------------------------------ listing and restoring

@@ -28,6 +28,10 @@ def user_roadmaps_dir() -> Path:
     return home() / "roadmaps"
 
 
+def user_tracks_dir() -> Path:
+    return home() / "tracks"
+
+
 def cache_dir() -> Path:
     return home() / "cache"
 
@@ -45,6 +49,12 @@ def _shipped(name: str) -> Path:
 
 def builtin_roadmaps_dir() -> Path:
     return _shipped("roadmaps")
+
+
+def builtin_tracks_dir() -> Path:
+    # Inside the roadmaps folder, so that the wheel's force-include of it ships them; the
+    # roadmap glob reads only the folder's own *.yaml files, never this subfolder.
+    return builtin_roadmaps_dir() / "tracks"
 
 
 def builtin_templates_dir() -> Path:

@@ -30,7 +30,9 @@ States = dict[str, tuple[str, str, str | None]]  # topic -> (state, since, day)
 if TYPE_CHECKING:
     from mlpath.journal import Entry
     from mlpath.plan import Task
+    from mlpath.roadmaps import Track
     from mlpath.selfcheck import CheckRow
+    from mlpath.tracks import TrackProgress
 
 
 class TopicRow(NamedTuple):
@@ -79,6 +81,8 @@ class StatusResult(NamedTuple):
     finish: Finish
     goal_date: Goal | None  # where the learner stands against the goal date they set
     recall_due: int  # finished topics due for a recall
+    track: "TrackProgress | None"  # the followed track, when status covers it
+    track_missing: str | None  # a followed track that no longer exists (status fell back)
 
 
 class Blocked(NamedTuple):
@@ -142,7 +146,8 @@ def state_of(states: States, topic_id: str) -> str:
     return states[topic_id][0] if topic_id in states else "not-started"
 
 
-def _row(topic: Topic, states: States) -> TopicRow:
+def topic_row(topic: Topic, states: States) -> TopicRow:
+    """``topic`` with the learner's state of it."""
     state, since, day = states.get(topic.full_id, ("not-started", None, None))
     return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since, day)
 
@@ -194,6 +199,13 @@ def _ready(topics: Iterable[Topic], states: States) -> list[Topic]:
     ]
 
 
+def ready_first(topics: Iterable[Topic], states: States) -> list[Topic]:
+    """The topics ready to learn: in progress first, each group in the order given."""
+    ready = _ready(topics, states)
+    ready.sort(key=lambda t: state_of(states, t.full_id) != "started")  # stable
+    return ready
+
+
 # ------------------------------------------------------------------------------ followed
 
 
@@ -213,10 +225,32 @@ def set_followed(catalog: Catalog, store: Store, roadmap_id: str, follow: bool) 
     return followed(catalog, store)
 
 
+class OnPath(NamedTuple):
+    """What status, next and plan cover: the followed track's topics, else the followed
+    roadmaps."""
+
+    roadmaps: list[Roadmap]  # a track's: each roadmap cut down to the track's topics
+    track: "Track | None"
+    missing: str | None  # the id of a followed track that no longer exists
+
+
+def on_path(catalog: Catalog, store: Store) -> OnPath:
+    """The learner's path: the followed track (one settings read finds there is none)."""
+    chosen = registers.setting(store, registers.TRACK_KEY)
+    track = catalog.tracks.get(chosen) if chosen is not None else None
+    if track is None:
+        roadmaps = [catalog.roadmaps[rid] for rid in followed(catalog, store)]
+        return OnPath(roadmaps, None, chosen)
+    from mlpath.tracks import partial_roadmaps
+
+    return OnPath(partial_roadmaps(catalog, track), track, None)
+
+
 def scope(catalog: Catalog, store: Store, roadmap_id: str | None) -> list[Roadmap]:
+    """The roadmaps a command covers: all of ``roadmap_id``, else the learner's path."""
     if roadmap_id is not None:
         return [catalog.roadmap(roadmap_id)]
-    return [catalog.roadmaps[rid] for rid in followed(catalog, store)]
+    return on_path(catalog, store).roadmaps
 
 
 # ------------------------------------------------------------------------------ commands
@@ -262,19 +296,20 @@ def status_and_outlook(
     from mlpath.store import checks as check_store
 
     today = today or dt.date.today()
-    roadmaps = scope(catalog, store, roadmap_id)
+    path = on_path(catalog, store) if roadmap_id is None else None
+    roadmaps = path.roadmaps if path else scope(catalog, store, roadmap_id)
     states = topic_store.states(store)
     topics = [t for r in roadmaps for t in r.topics]
     ticked = check_store.ticked_counts(store)
     progress = [roadmap_progress(r, states, ticked) for r in roadmaps]
-    in_progress = [_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
+    in_progress = [topic_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
     ahead = outlook(store, [(p.id, p.hours_left) for p in progress], tasks(topics, states), today)
     hours_left = sum(p.hours_left for p in progress)
     result = StatusResult(
         roadmaps=progress,
         in_progress=in_progress,
-        next=[_row(t, states) for t in fresh[:STATUS_NEXT]],
+        next=[topic_row(t, states) for t in fresh[:STATUS_NEXT]],
         hours_left=hours_left,
         store=store.label,
         activity=ahead.activity,
@@ -285,8 +320,20 @@ def status_and_outlook(
         finish=ahead.finish,
         goal_date=_path_goal(catalog, store, states, roadmap_id, ahead, hours_left, today),
         recall_due=recall_due(store, ahead.breaks, catalog.topics.keys()),
+        track=_track_progress(catalog, path, states),
+        track_missing=path.missing if path else None,
     )
     return result, ahead
+
+
+def _track_progress(
+    catalog: Catalog, path: OnPath | None, states: States
+) -> "TrackProgress | None":
+    if path is None or path.track is None:
+        return None
+    from mlpath.tracks import track_progress
+
+    return track_progress(catalog, path.track, states)
 
 
 def _path_goal(
@@ -330,14 +377,14 @@ def next_topics(
     roadmaps = scope(catalog, store, roadmap_id)
     states = topic_store.states(store)
     topics = [t for r in roadmaps for t in r.topics]
-    ready = _ready(topics, states)
-    # Stable sort: in-progress first, each group in roadmap order.
-    ready.sort(key=lambda t: state_of(states, t.full_id) != "started")
+    ready = ready_first(topics, states)
     blocked = [] if ready else [
         Blocked(t.full_id, _unmet(t, states))
         for t in topics if state_of(states, t.full_id) not in FINISHED
     ][:limit]  # fmt: skip
-    return NextResult([_row(t, states) for t in ready[:limit]], [r.id for r in roadmaps], blocked)
+    return NextResult(
+        [topic_row(t, states) for t in ready[:limit]], [r.id for r in roadmaps], blocked
+    )
 
 
 def mark(
@@ -366,7 +413,7 @@ def mark(
         planned = _planned(states, moving, target)
         changed = [
             Change(
-                _row(t, states),
+                topic_row(t, states),
                 state_of(states, t.full_id),
                 after,
                 _unmet(t, planned) if target in ("started", "done") else [],
@@ -376,7 +423,7 @@ def mark(
         for c in changed:
             change.record("topic", c.topic.id, {"state": target, "note": note}, day)
         new_states = topic_store.states(store)
-        unchanged = [_row(t, states) for t in topics if t not in moving]
+        unchanged = [topic_row(t, states) for t in topics if t not in moving]
         unlocked = _unlocked(catalog, store, topics, states, new_states)
     touched = {t.roadmap for t in topics}
     if target == "done":
@@ -390,7 +437,7 @@ def mark(
         action=action,
         changed=[
             Change(
-                _row(catalog.topics[c.topic.id], new_states),
+                topic_row(catalog.topics[c.topic.id], new_states),
                 c.before,
                 c.after,
                 c.unmet,
@@ -421,14 +468,19 @@ def _planned(states: States, moving: Sequence[Topic], target: str) -> States:
 def _unlocked(
     catalog: Catalog, store: Store, topics: Sequence[Topic], states: States, new_states: States
 ) -> list[TopicRow]:
-    """Topics on the path that the change made ready."""
-    on_path_ids = {t.roadmap for t in topics} | set(followed(catalog, store))
-    path = [r for rid, r in catalog.roadmaps.items() if rid in on_path_ids]
-    on_path = [t for r in path for t in r.topics]
-    was_ready = {t.full_id for t in _ready(on_path, states)}
+    """Topics on the path (the followed track's, else the followed roadmaps') or in the
+    roadmaps of ``topics`` that the change made ready."""
+    path = on_path(catalog, store)
+    touched = {t.roadmap for t in topics}
+    if path.track is None:
+        touched |= {r.id for r in path.roadmaps}
+    near = [t for r in path.roadmaps for t in r.topics] if path.track else []
+    near += [t for rid, r in catalog.roadmaps.items() if rid in touched for t in r.topics]
+    near = list({t.full_id: t for t in near}.values())
+    was_ready = {t.full_id for t in _ready(near, states)}
     return [
-        _row(t, new_states)
-        for t in _ready(on_path, new_states)
+        topic_row(t, new_states)
+        for t in _ready(near, new_states)
         if t.full_id not in was_ready and state_of(new_states, t.full_id) == "not-started"
     ]
 

@@ -44,11 +44,33 @@ def _has_repo(folder: Path) -> bool:
     return (folder / ".git").exists() and gitsafe.available()
 
 
+# The branch holding the template's pristine render: a project's first commit, then the
+# render each `project update` merges (see mlpath.project_update). Those renders are
+# mlpath's commits, not the learner's work: they are not counted as theirs.
+TEMPLATE_BRANCH = "mlpath/template"
+
+
+def _renders(folder: Path) -> set[str]:
+    """The template's renders that updates committed: the template branch's commits but its
+    first, which is the project's own first commit."""
+    branch = f"refs/heads/{TEMPLATE_BRANCH}"
+    try:
+        found = gitsafe.run(folder, "rev-list", "--min-parents=1", branch, "--", ok=(0, 128))
+    except gitsafe.GitError:
+        return set()
+    return set(found.split())
+
+
 def _git_summary(folder: Path) -> tuple[int, str | None]:
     if not _has_repo(folder):
         return 0, None
     try:
-        count = int(gitsafe.run(folder, "rev-list", "--count", "HEAD", "--"))
+        renders = _renders(folder)
+        if renders:
+            history = gitsafe.run(folder, "rev-list", "HEAD", "--").split()
+            count = sum(sha not in renders for sha in history)
+        else:
+            count = int(gitsafe.run(folder, "rev-list", "--count", "HEAD", "--"))
         last = gitsafe.run(folder, "log", "-1", "--no-show-signature", "--format=%cI", "HEAD", "--")
         return count, utc_stamp(dt.datetime.fromisoformat(last.strip()))
     except (gitsafe.GitError, ValueError):
@@ -108,10 +130,11 @@ def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> lis
             )  # fmt: skip
         except gitsafe.GitError:
             continue
+        renders = _renders(folder) if log else set()
         for line in log.splitlines():
             sha, stamp, summary = line.split("\0", 2)
             moment = dt.datetime.fromisoformat(stamp)
-            if since <= moment < until:
+            if since <= moment < until and sha not in renders:
                 found.append(Commit(name, sha, utc_stamp(moment), summary))
     found.sort(key=lambda c: c.at)
     return found
@@ -123,10 +146,12 @@ def commit_times(folder: Path) -> list[str]:
     if not _has_repo(folder):
         return []
     try:
-        out = gitsafe.run(folder, "log", "--no-show-signature", "--format=%cI", "HEAD", "--")
+        out = gitsafe.run(folder, "log", "--no-show-signature", "--format=%H %cI", "HEAD", "--")
+        renders = _renders(folder)
     except gitsafe.GitError:
         return []
-    return [line for line in out.splitlines() if line]
+    pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
+    return [stamp for sha, stamp in pairs if sha not in renders]
 
 
 class Forgotten(NamedTuple):

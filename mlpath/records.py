@@ -23,12 +23,16 @@ from mlpath.recall_core import RATINGS
 from mlpath.store.entries import Entry, ref_of
 from mlpath.store.events import BEFORE_ALL, KINDS, MAX_HLC, Event, is_id
 from mlpath.store.legacy import FOLLOWED_KEY
+from mlpath.store.registers import TRACK_KEY
 from mlpath.store.topics import STATES
 
 MISSING: Any = object()  # what a field that is not there reads as, to say so
 T = TypeVar("T")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SLUG = re.compile(r"[a-z][a-z0-9-]{0,63}")
+# A track id as a track file may spell it (schema.SLUG_PATTERN, which may start with a digit:
+# `100-days`), so that a machine can take in every follow that another one could make.
+_TRACK_ID = re.compile(r"(?=.{1,64}$)[a-z0-9]+(?:-[a-z0-9]+)*")
 _REPLICA = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_CHECKS = 99  # more self-checks than a topic could sensibly list
 
@@ -157,6 +161,8 @@ def setting(at: At, key: str, value: Any) -> str:
             return config.normalise(key, text)
         except InvalidInputError as exc:
             at.fail(exc.message)
+    if key == TRACK_KEY and not _TRACK_ID.fullmatch(text):
+        at.fail(f"'{text}' is not a track id")
     if key == FOLLOWED_KEY:
         try:
             followed = json.loads(text)

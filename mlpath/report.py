@@ -101,7 +101,7 @@ def report(
     today = today or dt.date.today()
     status, ahead = progress.status_and_outlook(catalog, store, today=today)
     states = topic_store.states(store)
-    roadmaps = [catalog.roadmaps[p.id] for p in status.roadmaps]
+    roadmaps = progress.scope(catalog, store, None)  # status's own: a track's cut-down ones
     finish = {r.id: r.date for r in status.finish.roadmaps}
     rows = []
     for roadmap, done in zip(roadmaps, status.roadmaps, strict=True):

@@ -147,6 +147,11 @@ def validate_files(files: Sequence[Path]) -> ValidateResult:
     if not files:
         raise InvalidInputError("name at least one roadmap file to validate")
     _, problems = _validate_in_context(files)
+    return file_reports(files, problems)
+
+
+def file_reports(files: Sequence[Path], problems: Sequence[Problem]) -> ValidateResult:
+    """Each file given with its problems (`roadmap validate`, `track validate`)."""
     reports = []
     for path in files:
         shown = {paths.display(path.resolve()), str(path.resolve())}

@@ -1,10 +1,11 @@
-"""The roadmap catalogue: built-in and user roadmaps, validated, cross-checked and cached.
+"""The roadmap catalogue: built-in and user roadmaps and tracks, validated, cross-checked and
+cached.
 
 Validation (YAML + pydantic) is the slow part, so a validated catalogue is cached as JSON in
 ``$MLPATH_HOME/cache``, keyed by the mlpath version and by the identity (path, size, mtime,
-inode) of every roadmap file and of the code that reads and validates them. A stale, corrupt
-or foreign cache file is ignored and rebuilt; a cache that cannot be written is simply not
-written.
+inode) of every roadmap and track file and of the code that reads and validates them. A
+stale, corrupt or foreign cache file is ignored and rebuilt; a cache that cannot be written
+is simply not written.
 
 A topic's place in the graph (``Topic``: id, title, hours, prerequisites) is what most commands
 need; its prose (``TopicText``: summary, resources, projects, checks) is most of the bytes and
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads 
     from mlpath.yamlload import Located
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: tracks
 
 
 class Resource(NamedTuple):
@@ -85,18 +86,32 @@ class Roadmap(NamedTuple):
         return sum(t.hours for t in self.topics)
 
 
+class Track(NamedTuple):
+    """A named selection of topics across roadmaps (see ``mlpath.tracks``)."""
+
+    id: str
+    title: str
+    summary: str
+    topics: tuple[str, ...]  # full ids, in the track's order; closed under prerequisites
+    source: str
+    builtin: bool
+
+
 class Catalog:
-    """Every known roadmap, in path order (the default path first, then by id)."""
+    """Every known roadmap, in path order (the default path first, then by id), and every
+    track (built-in ones first, then by id)."""
 
     def __init__(
         self,
         roadmaps: dict[str, Roadmap],
         texts: dict[str, TopicText],
         packed_texts: dict[str, str] | None = None,
+        tracks: dict[str, Track] | None = None,
     ) -> None:
         """``texts`` by full topic id; ``packed_texts``: for roadmaps whose texts are not in
         ``texts`` yet, the JSON list of them in topic order, as the cache keeps it."""
         self.roadmaps = roadmaps
+        self.tracks = tracks or {}
         self.topics: dict[str, Topic] = {t.full_id: t for r in roadmaps.values() for t in r.topics}
         self._by_bare: dict[str, list[str]] = {}
         for topic in self.topics.values():
@@ -130,6 +145,13 @@ class Catalog:
                 f"no roadmap '{roadmap_id}'{suggest(roadmap_id, self.roadmaps)}"
             ) from None
 
+    def track(self, track_id: str) -> Track:
+        try:
+            return self.tracks[track_id]
+        except KeyError:
+            hint = suggest(track_id, self.tracks) or _some_tracks(list(self.tracks))
+            raise NotFoundError(f"no track '{track_id}'{hint}") from None
+
     def resolve(self, ref: str) -> Topic:
         """A topic from ``roadmap/topic`` or a bare id that only one roadmap has."""
         ref = ref.strip()
@@ -146,8 +168,7 @@ class Catalog:
         else:
             near = difflib.get_close_matches(ref, list(self._by_bare), n=3, cutoff=0.6)
             close = [full for bare in near for full in self._by_bare[bare]][:3]
-        hint = "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?" if close else ""
-        raise NotFoundError(f"no topic '{ref}'{hint}")
+        raise NotFoundError(f"no topic '{ref}'{did_you_mean(close)}")
 
     @cached_property
     def unlocks(self) -> dict[str, tuple[str, ...]]:
@@ -160,7 +181,20 @@ class Catalog:
 
 
 def suggest(word: str, pool: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(dict.fromkeys(pool)), n=3, cutoff=0.6)
+    return did_you_mean(difflib.get_close_matches(word, list(dict.fromkeys(pool)), n=3, cutoff=0.6))
+
+
+def _some_tracks(tracks: list[str], shown: int = 5) -> str:
+    """The end of a "no such track" message with no close match: the tracks there are, a
+    few of them (hundreds of files would make the one line a page)."""
+    if not tracks:
+        return ""
+    more = f" and {len(tracks) - shown} more (`mlpath track list`)" if len(tracks) > shown else ""
+    return f"; tracks: {', '.join(tracks[:shown])}{more}"
+
+
+def did_you_mean(close: Sequence[str]) -> str:
+    """The end of a "no such" message: ``; did you mean 'a' or 'b'?``, or nothing."""
     if not close:
         return ""
     return "; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
@@ -171,11 +205,18 @@ def suggest(word: str, pool: Iterable[str]) -> str:
 
 def roadmap_files() -> list[tuple[Path, bool]]:
     """Built-in roadmap files, then the user's, each with whether it is built in."""
+    return _yaml_files(paths.builtin_roadmaps_dir(), paths.user_roadmaps_dir())
+
+
+def track_files() -> list[tuple[Path, bool]]:
+    """Built-in track files, then the user's, each with whether it is built in."""
+    return _yaml_files(paths.builtin_tracks_dir(), paths.user_tracks_dir())
+
+
+def _yaml_files(builtin_dir: Path, user_dir: Path) -> list[tuple[Path, bool]]:
+    """The *.yaml and *.yml files of the two folders (not of their subfolders), by name."""
     found: list[tuple[Path, bool]] = []
-    for folder, builtin in (
-        (paths.builtin_roadmaps_dir(), True),
-        (paths.user_roadmaps_dir(), False),
-    ):
+    for folder, builtin in ((builtin_dir, True), (user_dir, False)):
         try:
             names = sorted(e.name for e in os.scandir(folder) if e.name.endswith((".yaml", ".yml")))
         except (FileNotFoundError, NotADirectoryError):
@@ -185,16 +226,17 @@ def roadmap_files() -> list[tuple[Path, bool]]:
 
 
 def load_catalog(*, refresh: bool = False) -> Catalog:
-    """The validated catalogue of every roadmap file; raises RoadmapError on any problem.
-    With ``refresh``, validate the files again even when the cache is current."""
+    """The validated catalogue of every roadmap and track file; raises RoadmapError on any
+    problem. With ``refresh``, validate the files again even when the cache is current."""
     files = roadmap_files()
-    key = _cache_key(files)
+    tracks = track_files()
+    key = _cache_key(files, tracks)
     cached = None if refresh else _read_cache(key)
     if cached is not None:
         return cached
-    catalog, problems = build_catalog(files)
+    catalog, problems = build_catalog(files, tracks=tracks)
     if problems:
-        raise RoadmapError(problems)
+        raise RoadmapError(problems, {paths.display(p) for p, _ in tracks})
     _write_cache(key, catalog)
     return catalog
 
@@ -202,15 +244,17 @@ def load_catalog(*, refresh: bool = False) -> Catalog:
 def build_catalog(
     files: Sequence[tuple[Path, bool]],
     *,
+    tracks: Sequence[tuple[Path, bool]] = (),
     focus: Sequence[Path] = (),
     yield_to_focus: bool = False,
 ) -> tuple[Catalog, list[Problem]]:
-    """Validate ``files`` together. With ``focus``, report only problems in those files (the
-    others are context: their topics can be required). With ``yield_to_focus``, a context
-    roadmap whose id a focus file (listed first) also has is left out instead of clashing."""
+    """Validate the roadmap ``files`` together, then the track files ``tracks`` against
+    them. With ``focus``, report only problems in those files (the others are context: their
+    topics can be required). With ``yield_to_focus``, a context roadmap or track whose id a
+    focus file (listed first) also has is left out instead of clashing."""
     focus_set = {p.resolve() for p in focus}
     with _cyclic_gc_paused():
-        loaded, problems = _load_models(files)
+        loaded, problems = _load_models(files, "roadmap")
         roadmaps: dict[str, Roadmap] = {}
         texts: dict[str, TopicText] = {}
         sources: dict[str, _Source] = {}
@@ -228,11 +272,20 @@ def build_catalog(
             roadmaps[model.id] = roadmap
             sources[model.id] = _Source(located, topic_paths)
         problems.extend(_check_references(roadmaps, sources))
+        chosen: dict[str, Track] = {}
+        if tracks:
+            from mlpath.tracks import build_tracks
+
+            known = {t.full_id: t for r in roadmaps.values() for t in r.topics}
+            models, found = _load_models(tracks, "track")
+            problems.extend(found)
+            chosen, found = build_tracks(models, known, focus_set if yield_to_focus else None)
+            problems.extend(found)
     if focus_set:
         shown = {paths.display(p) for p in focus_set} | {str(p) for p in focus_set}
         problems = [p for p in problems if p.file in shown]
     ordered = dict(sorted(roadmaps.items(), key=lambda kv: _path_rank(kv[0])))
-    return Catalog(ordered, texts), sorted(set(problems))
+    return Catalog(ordered, texts, tracks=chosen), sorted(set(problems))
 
 
 @contextlib.contextmanager
@@ -251,10 +304,10 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _load_models(
-    files: Sequence[tuple[Path, bool]],
+    files: Sequence[tuple[Path, bool]], kind: str
 ) -> tuple[list[tuple[Path, bool, "Located", Any]], list[Problem]]:
-    """Each file read and checked against the schema on its own: the valid ones with their
-    model, and the problems of all."""
+    """Each file read and checked against the schema of ``kind`` (roadmap or track) on its
+    own: the valid ones with their model, and the problems of all."""
     from mlpath import schema
     from mlpath.yamlload import YamlProblem, load_file
 
@@ -266,11 +319,11 @@ def _load_models(
             continue
         read.add(path.resolve())
         try:
-            located = load_file(path, paths.display(path))
+            located = load_file(path, paths.display(path), kind)
         except YamlProblem as exc:
             problems.append(exc.problem)
             continue
-        model, found = schema.validate(located)
+        model, found = schema.validate(located, kind)
         problems.extend(found)
         if model is not None:
             loaded.append((path, builtin, located, model))
@@ -368,8 +421,9 @@ def _topic_from_model(roadmap_id: str, stage_id: str, t: Any) -> Topic:
 MAX_HINT_SEARCHES = 50
 
 
-class _Hints:
-    """'did you mean' hints for prerequisites that name no topic, one search per name."""
+class TopicHints:
+    """'did you mean' hints for prerequisites (and a track's entries) that name no topic, one
+    search per name."""
 
     def __init__(self, known: dict[str, Topic]) -> None:
         self.known = known
@@ -380,11 +434,12 @@ class _Hints:
         self.searches = 0
 
     def __call__(self, ref: str) -> str:
+        """A hint for ``ref``, a full id or (in a track) a bare one."""
         if ref in self.hints:
             return self.hints[ref]
-        same_id = self.by_bare.get(ref.split("/", 1)[1])  # the topic is in another roadmap
+        same_id = self.by_bare.get(ref.rpartition("/")[2])  # the topic is in another roadmap
         if same_id:
-            hint = suggest(ref, same_id)
+            hint = suggest(ref, same_id) if "/" in ref else did_you_mean(same_id[:3])
         elif self.searches < MAX_HINT_SEARCHES:
             self.searches += 1
             hint = suggest(ref, self.known)
@@ -397,7 +452,7 @@ class _Hints:
 def _check_references(roadmaps: dict[str, Roadmap], sources: dict[str, _Source]) -> list[Problem]:
     problems: list[Problem] = []
     known = {t.full_id: t for r in roadmaps.values() for t in r.topics}
-    hint = _Hints(known)
+    hint = TopicHints(known)
     for rid, roadmap in roadmaps.items():
         source = sources[rid]
         for i, req in enumerate(roadmap.requires):
@@ -505,21 +560,28 @@ def _cycle_path(graph: dict[str, tuple[str, ...]], members: set[str]) -> list[st
 
 
 def _identity(path: Path) -> list[Any]:
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError:  # a dangling link, a file gone since its folder was listed: reading says so
+        return [str(path), None]
     return [str(path), st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def _cache_key(files: Sequence[tuple[Path, bool]]) -> list[Any]:
+def _cache_key(
+    files: Sequence[tuple[Path, bool]], tracks: Sequence[tuple[Path, bool]] = ()
+) -> list[Any]:
     """What a cached catalogue depends on: the mlpath version, the files of the code that
-    reads and validates roadmaps (so that an edited checkout is keyed too), and every
-    roadmap file."""
+    reads and validates roadmaps and tracks (so that an edited checkout is keyed too), and
+    every roadmap and track file (each identity names its path, so that a file moved from
+    one folder to the other is a new key)."""
     here = Path(__file__)
-    code = [here, here.with_name("schema.py"), here.with_name("yamlload.py")]
+    code = [here, *(here.with_name(n) for n in ("schema.py", "yamlload.py", "tracks.py"))]
     return [
         CACHE_FORMAT,
         __version__,
         *(_identity(p) for p in code),
         *(_identity(p) for p, _ in files),
+        *(_identity(p) for p, _ in tracks),
     ]
 
 
@@ -536,7 +598,7 @@ def _read_cache(key: list[Any]) -> Catalog | None:
         payload = json.loads(raw)
         if type(payload) is not dict or payload.get("key") != key:
             return None
-        return _catalog_from_json(payload["roadmaps"])
+        return _catalog_from_json(payload["roadmaps"], payload["tracks"])
     except Exception:  # whatever is wrong with it (even JSON too deep to decode), rebuild it
         return None
 
@@ -568,6 +630,10 @@ def _write_cache(key: list[Any], catalog: Catalog) -> None:
     payload = {
         "key": key,
         "roadmaps": [_roadmap_to_json(r, catalog) for r in catalog.roadmaps.values()],
+        "tracks": [
+            [t.id, t.title, t.summary, list(t.topics), t.source, t.builtin]
+            for t in catalog.tracks.values()
+        ],
     }
     target = _cache_file()
     with contextlib.suppress(OSError):  # an unwritable cache only costs speed
@@ -639,10 +705,10 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _catalog_from_json(rows: Any) -> Catalog:
+def _catalog_from_json(rows: Any, track_rows: Any) -> Catalog:
     """The catalogue a cache holds, checked to have the shape ``_write_cache`` gives it: a
     damaged value raises here rather than surfacing later as a wrong answer or a crash."""
-    _expect(type(rows) is list)
+    _expect(type(rows) is list and type(track_rows) is list)
     roadmaps: dict[str, Roadmap] = {}
     packed: dict[str, str] = {}
     for r in rows:
@@ -651,7 +717,19 @@ def _catalog_from_json(rows: Any) -> Catalog:
         _expect(roadmap.id not in roadmaps)
         roadmaps[roadmap.id] = roadmap
         packed[roadmap.id] = _str(r["texts"])
-    return Catalog(roadmaps, {}, packed)
+    catalog = Catalog(roadmaps, {}, packed)
+    for row in track_rows:
+        track = _track_from_json(row)
+        _expect(track.id not in catalog.tracks and all(t in catalog.topics for t in track.topics))
+        catalog.tracks[track.id] = track
+    return catalog
+
+
+def _track_from_json(row: Any) -> Track:
+    _expect(type(row) is list and len(row) == 6)
+    tid, title, summary, topics, source, builtin = row
+    _expect(type(builtin) is bool and type(topics) is list and len(topics) > 0)
+    return Track(_str(tid), _str(title), _str(summary), _strs(topics), _str(source), builtin)
 
 
 def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:

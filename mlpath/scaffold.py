@@ -38,7 +38,7 @@ from mlpath import confine, gitsafe, paths, version
 from mlpath.errors import InvalidInputError, NotFoundError, ScaffoldError
 from mlpath.names import check_name, check_package, check_slug, package_name, slugify
 from mlpath.paths import PROVENANCE_FILE
-from mlpath.projects import this_host
+from mlpath.projects import TEMPLATE_BRANCH, this_host
 from mlpath.store import Store, utc_now
 
 TEMPLATE_META = "template.json"
@@ -522,12 +522,23 @@ def _create(
 def _write_provenance(
     rendered: Path, template: _Template, answers: dict[str, Any], created: str
 ) -> None:
-    provenance = {
-        "template": template.label,
-        "template_version": {"mlpath": version(), "sha256": template_hash(template.folder)},
+    write_provenance(rendered, template.label, template_hash(template.folder), answers, created)
+
+
+def write_provenance(
+    rendered: Path, label: str, sha256: str, answers: dict[str, Any], created: str | None,
+    updated: str | None = None,
+) -> None:  # fmt: skip
+    """``.mlpath-project.json`` in ``rendered``: what made the project, with which answers,
+    when (and when an update last brought a newer version of its template)."""
+    provenance: dict[str, Any] = {
+        "template": label,
+        "template_version": {"mlpath": version(), "sha256": sha256},
         "answers": answers,
         "created_at": created,
     }
+    if updated is not None:
+        provenance["updated_at"] = updated
     text = json.dumps(provenance, indent=2, ensure_ascii=False) + "\n"
     try:
         (rendered / PROVENANCE_FILE).write_text(text, encoding="utf-8")
@@ -645,6 +656,35 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
+class Source(NamedTuple):
+    """A template found again for a project made from it: checked, read, and its digest."""
+
+    template: _Template
+    variables: dict[str, Any]
+    sha256: str
+
+
+def open_template(spec: str, staging: Path) -> Source:
+    """The template ``spec`` names (a built-in id, or the folder or .zip a project was made
+    from), checked as new-project checks it before reading it."""
+    template = _resolve_template(spec, staging)
+    confine.check_template_tree(template.folder, template.label)
+    return Source(template, _variables(template), template_hash(template.folder))
+
+
+def render_again(
+    source: Source, answers: Mapping[str, Any], staging: Path, trust: bool
+) -> tuple[Path, dict[str, Any]]:
+    """``source`` rendered into ``staging`` with the answers a project recorded, as
+    new-project renders (nothing asked, hooks and extensions only with ``trust``, the same
+    confinement and checks); the rendered folder and the answers cookiecutter used."""
+    if not trust:
+        _refuse_programs(source.template, source.variables)
+    rendered, final = _render(source.template, dict(answers), staging, trust)
+    confine.check_rendered(rendered, source.template.label, trust)
+    return rendered, final
+
+
 # ---------------------------------------------------------------------------------------- git
 
 
@@ -664,11 +704,23 @@ def _commit_identity(
     return kind, gitsafe.identity_env(*chosen), f"{chosen[0]} <{chosen[1]}>"
 
 
+def commit_identity(
+    folder: Path, variables: Mapping[str, Any], answers: Mapping[str, Any]
+) -> tuple[str, dict[str, str], str]:
+    """Who signs a commit mlpath makes in the project at ``folder``: see ``_commit_identity``."""
+    return _commit_identity(gitsafe.user_config(folder), _given_author(variables, answers))
+
+
+def initial_message(template: str) -> str:
+    """The message of the first commit, which is the template's pristine render."""
+    return f"Initial commit from mlpath template {template}"
+
+
 def _init_git(
     path: Path, template: str, destination: Path, user: Mapping[str, str],
     author: tuple[str | None, str | None] = (None, None),
 ) -> GitResult:  # fmt: skip
-    message = f"Initial commit from mlpath template {template}"
+    message = initial_message(template)
     later = [
         f"cd {destination}",
         "git init && git symbolic-ref HEAD refs/heads/main",
@@ -695,16 +747,26 @@ def _init_git(
     except gitsafe.GitError as exc:
         return GitResult(
             "initialised", "main", identity=identity,
-            advice=[exc.message, f"cd {destination} && git commit -m 'Initial commit'"],
+            advice=[exc.message, f'cd {destination} && git commit -m "{message}"'],
         )  # fmt: skip
     advice = []
+    try:  # the first commit is the pristine render: the base of every `project update`
+        gitsafe.run(path, "update-ref", f"refs/heads/{TEMPLATE_BRANCH}", sha, "")
+    except gitsafe.GitError as exc:
+        advice = [exc.message, f"cd {destination} && git branch {TEMPLATE_BRANCH} {sha}"]
     if identity != "configured":
-        who = "a placeholder author" if identity == "placeholder" else "the author you gave"
-        advice = [
-            f"git has no name and email for you, so the first commit uses {who} "
-            f"({shown}), for this commit only. Set yours, then fix the commit:",
-            'git config --global user.name "Your Name" && '
-            'git config --global user.email "you@example.com"',
-            f"cd {destination} && git commit --amend --reset-author --no-edit",
-        ]
+        advice += identity_advice(identity, shown, "the first commit", destination)
     return GitResult("committed", "main", sha, identity, advice)
+
+
+def identity_advice(identity: str, shown: str, what: str, project: Path) -> list[str]:
+    """What to say when ``what`` (a commit mlpath made) is signed by someone other than the
+    learner's own git identity: how to set it and fix that commit."""
+    who = "a placeholder author" if identity == "placeholder" else "the author you gave"
+    return [
+        f"git has no name and email for you, so {what} uses {who} "
+        f"({shown}), for this commit only. Set yours, then fix the commit:",
+        'git config --global user.name "Your Name" && '
+        'git config --global user.email "you@example.com"',
+        f"cd {project} && git commit --amend --reset-author --no-edit",
+    ]

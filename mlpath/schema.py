@@ -1,5 +1,5 @@
-"""Roadmap format, schema 1, as pydantic models, and the translation of their errors into
-located, human messages.
+"""Roadmap and track formats, schema 1, as pydantic models, and the translation of their
+errors into located, human messages.
 
 Imported only when a roadmap file has to be validated (a cache miss or `roadmap validate`):
 pydantic costs about 40 ms to import, which the hot path does not pay.
@@ -79,15 +79,37 @@ class RoadmapModel(_Strict):
     stages: list[StageModel] = Field(min_length=1)
 
 
-def validate(located: Located) -> tuple[RoadmapModel | None, list[Problem]]:
-    """Validate a loaded document against schema 1; return the model or located problems."""
+class TrackModel(_Strict):
+    """A track: a named selection of topics across roadmaps, closed under prerequisites."""
+
+    schema_version: Literal[1] = Field(alias="schema", description="format version; always 1")
+    id: Slug = Field(description="lowercase slug, unique across all tracks")
+    title: Text
+    summary: Text
+    topics: list[TopicRef] = Field(
+        min_length=1,
+        description="full topic ids (roadmap/topic), in the order to learn them; every "
+        "prerequisite of each must be listed too",
+    )
+
+
+# What each kind of file is read as, by the word its messages use.
+MODELS: dict[str, type[RoadmapModel | TrackModel]] = {"roadmap": RoadmapModel, "track": TrackModel}
+
+
+def validate(
+    located: Located, kind: str = "roadmap"
+) -> tuple[RoadmapModel | TrackModel | None, list[Problem]]:
+    """Validate a loaded document against schema 1 of ``kind`` (a roadmap or a track);
+    return the model or located problems."""
     if not isinstance(located.data, dict):
-        kind = _kind(located.data)
-        return None, [located.problem((), f"expected a roadmap mapping at the top, found {kind}")]
+        found = _kind(located.data)
+        return None, [located.problem((), f"expected a {kind} mapping at the top, found {found}")]
+    model = MODELS[kind]
     try:
-        return RoadmapModel.model_validate(located.data), []
+        return model.model_validate(located.data), []
     except ValidationError as exc:
-        problems = [_problem(located, err) for err in exc.errors(include_url=False)]
+        problems = [_problem(located, err, model) for err in exc.errors(include_url=False)]
         return None, sorted(set(problems))
 
 
@@ -130,9 +152,9 @@ _NESTED: dict[str, type[BaseModel]] = {
 }
 
 
-def _owner_fields(loc: tuple[str | int, ...]) -> list[str]:
-    """The fields allowed in the mapping that holds ``loc``'s last key."""
-    owner: type[BaseModel] = RoadmapModel
+def _owner_fields(loc: tuple[str | int, ...], root: type[BaseModel]) -> list[str]:
+    """The fields allowed in the mapping that holds ``loc``'s last key (in a ``root``)."""
+    owner: type[BaseModel] = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -143,7 +165,7 @@ def _owner_fields(loc: tuple[str | int, ...]) -> list[str]:
     return [f.alias or name for name, f in owner.model_fields.items()]
 
 
-def _problem(located: Located, err: Any) -> Problem:
+def _problem(located: Located, err: Any, root: type[BaseModel]) -> Problem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind: str = err["type"]
     name = _field_name(loc)
@@ -151,7 +173,7 @@ def _problem(located: Located, err: Any) -> Problem:
     raw = located.raw.get(loc)
 
     if kind == "extra_forbidden":
-        allowed = _owner_fields(loc)
+        allowed = _owner_fields(loc, root)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
         return located.problem(loc, f"unknown field '{loc[-1]}'{hint}", key=True)
@@ -200,6 +222,8 @@ def _type_message(name: str, kind: str, value: Any, raw: str | None) -> str:
 def _pattern_message(name: str, loc: tuple[str | int, ...], value: Any) -> str:
     if name == "url":
         return f"'url' must be an http:// or https:// link; got {value!r}"
+    if loc[0] == "topics" and len(loc) == 2:  # a track's topic
+        return f"{value!r} is not a topic id: use roadmap/topic, such as foundations/python-basics"
     if name == "requires" and len(loc) > 2:
         return (
             f"{value!r} is not a topic id: use a slug such as linear-regression, "

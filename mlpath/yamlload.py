@@ -98,8 +98,9 @@ def _decode(raw: bytes, name: str) -> str:
         raise YamlProblem(Problem(name, line, col, msg)) from None
 
 
-def load_file(path: Path, display_name: str | None = None) -> Located:
-    """Read one YAML file into plain values with positions, or raise YamlProblem."""
+def load_file(path: Path, display_name: str | None = None, what: str = "roadmap") -> Located:
+    """Read one YAML file (a ``what``: roadmap or track) into plain values with positions, or
+    raise YamlProblem."""
     name = display_name or str(path)
     try:
         raw = _read(path, name)
@@ -109,9 +110,9 @@ def load_file(path: Path, display_name: str | None = None) -> Located:
         raise YamlProblem(Problem(name, 1, 1, f"cannot read file: {exc.strerror}")) from None
     if len(raw) > MAX_BYTES:
         limit = MAX_BYTES // 1024
-        msg = f"file is larger than {limit} KiB; split it into several roadmaps"
+        msg = f"file is larger than {limit} KiB; split it into several {what}s"
         raise YamlProblem(Problem(name, 1, 1, msg))
-    return load_text(_decode(raw, name), name)
+    return load_text(_decode(raw, name), name, what)
 
 
 def _read(path: Path, name: str) -> bytes:
@@ -127,7 +128,7 @@ def _read(path: Path, name: str) -> bytes:
         return source.read(MAX_BYTES + 1)
 
 
-def load_text(text: str, name: str) -> Located:
+def load_text(text: str, name: str, what: str = "roadmap") -> Located:
     """Compose ``text`` (one YAML document) into plain values with positions."""
     try:
         located = _compose_refusing_depth(text, name)
@@ -143,7 +144,7 @@ def load_text(text: str, name: str) -> Located:
     except yaml.YAMLError as exc:
         raise YamlProblem(Problem(name, 1, 1, f"YAML error: {exc}".splitlines()[0])) from None
     if located.data is None:
-        raise YamlProblem(Problem(name, 1, 1, "file is empty: expected a roadmap mapping"))
+        raise YamlProblem(Problem(name, 1, 1, f"file is empty: expected a {what} mapping"))
     return located
 
 

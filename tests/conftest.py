@@ -111,6 +111,16 @@ def mlpath_exe() -> str:
     return exe
 
 
+@pytest.fixture(scope="session")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One fresh virtual environment that the slow tests install generated projects into."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("templates-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    yield folder
+
+
 @pytest.fixture
 def parent(tmp_path: Path) -> Path:
     """A folder to create projects in."""

@@ -33,7 +33,7 @@ def test_fresh_status_lists_the_core_path_at_zero(mlpath: Callable[..., Result])
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
         "activity", "calendar", "this_week", "streak", "pace", "finish", "goal_date",
-        "recall_due",
+        "recall_due", "track", "track_missing",
     ]  # fmt: skip
     assert [r["id"] for r in status["roadmaps"]] == CORE
     assert all(r["percent"] == 0 for r in status["roadmaps"])

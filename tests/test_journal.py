@@ -237,7 +237,7 @@ def test_status_has_activity_streak_pace_and_finish(mlpath: Callable[..., Result
     assert list(status) == [
         "roadmaps", "in_progress", "next", "hours_left", "store",
         "activity", "calendar", "this_week", "streak", "pace", "finish", "goal_date",
-        "recall_due",
+        "recall_due", "track", "track_missing",
     ]  # fmt: skip
     assert len(status["activity"]) == 26
     assert list(status["activity"][0]) == ["week", "hours", "entries", "on_break"]

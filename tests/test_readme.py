@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from mlpath.cli.app import app
+from mlpath.cli.app import ALIASES, app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -47,17 +47,32 @@ def _commands(group: Any, prefix: str) -> Iterator[tuple[str, Any]]:
 COMMANDS = dict(_commands(typer.main.get_command(app), "mlpath"))
 
 
+def _names(path: str) -> list[str]:
+    """``path`` (``mlpath projects update``) and the same under each other name of its group
+    (``mlpath project update``): the README may document a command under either."""
+    return [path] + [
+        path.replace(f"mlpath {name}", f"mlpath {alias}", 1)
+        for alias, name in ALIASES.items()
+        if path == f"mlpath {name}" or path.startswith(f"mlpath {name} ")
+    ]
+
+
 def test_every_command_is_documented_with_its_options() -> None:
     missing = [
-        _synopsis(path, cmd) for path, cmd in COMMANDS.items() if _synopsis(path, cmd) not in README
+        _synopsis(path, cmd)
+        for path, cmd in COMMANDS.items()
+        if not any(_synopsis(name, cmd) in README for name in _names(path))
     ]
     assert missing == [], "README command reference is out of step with --help"
 
 
 def test_readme_documents_no_command_that_does_not_exist() -> None:
     documented = set(re.findall(r"^    (mlpath(?: [a-z][a-z-]*)+)", README, flags=re.M))
-    known = {path for path in COMMANDS} | {
-        " ".join(path.split()[:-1]) for path in COMMANDS if len(path.split()) > 2
+    known = {name for path in COMMANDS for name in _names(path)} | {
+        " ".join(name.split()[:-1])
+        for path in COMMANDS
+        for name in _names(path)
+        if len(path.split()) > 2
     }
     unknown = sorted(d for d in documented if not any(d.startswith(k) for k in known))
     assert unknown == []

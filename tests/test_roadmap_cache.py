@@ -66,6 +66,11 @@ DAMAGE: list[Any] = [
     pytest.param(_at("roadmaps.0.stages.0.topics.0.3", [1]), id="a prerequisite a number"),
     pytest.param(_at("roadmaps.0.texts", ["x"]), id="texts a list"),
     pytest.param(_a_roadmap_twice, id="a roadmap twice"),
+    pytest.param(_at("tracks", {}), id="tracks a mapping"),
+    pytest.param(_at("tracks.0", "x"), id="a track as text"),
+    pytest.param(_at("tracks.0.3", []), id="a track without topics"),
+    pytest.param(_at("tracks.0.3", ["nope/nope"]), id="a track of a topic that is not there"),
+    pytest.param(_at("tracks.0.5", 1), id="builtin a number"),
 ]
 
 

@@ -301,3 +301,23 @@ def test_every_seed_concept_has_a_topic_or_a_reason(catalog: Catalog) -> None:
         assert named or notes.startswith("Left out"), f"{concept}: no topic and no reason"
         missing = [t for t in named if t not in catalog.topics]
         assert missing == [], f"{concept}: {missing}"
+
+
+def test_the_readmes_give_the_current_numbers(catalog: Catalog) -> None:
+    from mlpath.roadmaps import track_files
+
+    core = [t for r in CORE for t in catalog.roadmaps[r].topics]
+    path = f"{len(core)} topics, {sum(t.hours for t in core):,.0f} hours"
+    found, _ = build_catalog(roadmap_files(), tracks=[(p, b) for p, b in track_files() if b])
+    junior = found.tracks["junior-ml-engineer"].topics
+    track = f"{len(junior)} topics, {sum(found.topics[t].hours for t in junior):,.0f} hours"
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert path in readme and track in readme
+    guide = (paths.builtin_roadmaps_dir() / "README.md").read_text(encoding="utf-8")
+    assert f"The core path is {path.replace(', ', ' and ')}." in guide
+    for rid in CORE:
+        r = catalog.roadmaps[rid]
+        assert f"| `{rid}` | {len(r.topics)} | {r.total_hours:,.0f} |" in guide
+    for rid in ELECTIVES:
+        r = catalog.roadmaps[rid]
+        assert f"({len(r.topics)} topics, {r.total_hours:,.0f} h)" in guide

@@ -124,6 +124,8 @@ SCREENS = {
     "review": ["review"],
     "journal": ["journal", "-n", "6"],
     "roadmap-show": ["roadmap", "show", "words"],
+    "track-show": ["track", "show", "junior-ml-engineer"],
+    "track-list": ["track", "list"],
     "doctor": ["doctor"],
     "projects": ["projects"],
 }

@@ -235,6 +235,33 @@ ROADMAP_DOCS: list[Arg] = [
 
 # ------------------------------------------------------------------------------- the rows
 
+TRACK = """\
+schema: 1
+id: hostile
+title: Hostile track
+summary: One topic.
+topics:
+  - foundations/python-basics
+"""
+
+
+def track(name: str, old: str, new: str) -> Doc:
+    assert old in TRACK
+    return Doc(name, TRACK.replace(old, new, 1).encode())
+
+
+# Track files with one problem each: hostile values where a track has text and topic ids.
+TRACK_DOCS: list[Arg] = [
+    track("escape-id.yaml", "id: hostile", 'id: "\\e[2J"'),
+    track("escape-topic.yaml", "foundations/python-basics", '"foundations/\\e[2J"'),
+    track("bell-topic.yaml", "foundations/python-basics", '"\\a"'),
+    track("long-topic.yaml", "foundations/python-basics", "foundations/" + "x" * 5000),
+    track("blank-title.yaml", "title: Hostile track", 'title: "   "'),
+    track("topics-text.yaml", "\n  - foundations", " foundations"),
+    track("no-such-topic.yaml", "foundations/python-basics", "foundations/no-such-thing"),
+    Doc("deep-track.yaml", b"[" * 10_000 + b"]" * 10_000),
+]
+
 # fmt: off
 # Must be refused, in-process.
 REFUSED: list[Any] = [
@@ -247,6 +274,7 @@ REFUSED: list[Any] = [
     ], ["--bogus"]),
     *rows(["roadmap"], ["list", "show", "validate", "add", "follow", "unfollow", "schema"],
           ["--bogus"]),
+    *rows(["track"], ["list", "show", "validate", "follow", "unfollow"], ["--bogus"]),
     row("journal", "break", "--bogus"), row("config", "set", "--bogus"),
     *[row(*args) for args in [
         ("start",), ("done",), ("skip",), ("reset",), ("show",), ("note",), ("note", "sql"),
@@ -259,6 +287,7 @@ REFUSED: list[Any] = [
         ("journal", "--week", "2026-W01", "--since", "today"),
         ("journal", "--week", "2026-W01", "--until", "today"),
         ("projects", "extra"), ("config", "extra"),
+        ("track", "show"), ("track", "validate"), ("track", "follow"), ("track", "unfollow", "x"),
     ]],
     # progress
     *rows(["status", "--roadmap"], IDS),
@@ -275,6 +304,9 @@ REFUSED: list[Any] = [
         F("binary.bin"), F("plain.txt"), *ROADMAP_DOCS,
         demo("taken-id.yaml", "id: demo", "id: foundations"),
     ]),
+    # tracks
+    *[r for command in ("show", "follow") for r in rows(["track", command], IDS)],
+    *rows(["track", "validate"], [*READ_PATHS, *TRACK_DOCS]),
     # journal
     *rows(["log"], ["", " ", "\n\t \n"]),
     *rows(["log", "x", "--hours"], [*AMOUNTS, "25", "24.000001"]),
@@ -325,6 +357,8 @@ REFUSED_BY_THE_PROCESS: list[Any] = [
     *rows(["roadmap", "validate"], READ_PATHS_SLOW),
     *rows(["roadmap", "add"], READ_PATHS_SLOW),
     row("roadmap", "validate", LONG), row("roadmap", "add", LONG),
+    *[row("track", command, XFF) for command in ("show", "follow")],
+    *rows(["track", "validate"], READ_PATHS_SLOW), row("track", "validate", LONG),
     row("log", XFF), row("log", b"caf\xe9 in latin-1"),
     row("log", "x", "--tag", XFF), row("log", "x", "--topic", XFF), row("log", "x", "--date", XFF),
     row("note", XFF, "x"), row("note", "sql", XFF),
@@ -388,6 +422,8 @@ REFUSED_AS_JSON: list[Any] = [
     row("roadmap", "show", "no-such-roadmap", "--json"),
     row("roadmap", "follow", "", "--json"),
     row("roadmap", "add", F("binary.bin"), "--json"),
+    row("track", "show", "no-such-track", "--json"),
+    row("track", "follow", "", "--json"),
     row("log", "", "--json"),
     row("log", "x", "--hours", "nan", "--json"),
     row("log", "x", "--date", "0001-01-01", "--json"),
@@ -769,6 +805,11 @@ def test_the_base_documents_of_the_import_rows_are_accepted(sandbox: Sandbox) ->
 
 def test_the_base_roadmap_of_the_validate_rows_is_accepted(sandbox: Sandbox) -> None:
     outcome = invoke(["roadmap", "validate", str(sandbox.resolve(Doc("demo.yaml", DEMO.encode())))])
+    assert outcome.code == 0, summary(outcome)
+
+
+def test_the_base_track_of_the_validate_rows_is_accepted(sandbox: Sandbox) -> None:
+    outcome = invoke(["track", "validate", str(sandbox.resolve(Doc("t.yaml", TRACK.encode())))])
     assert outcome.code == 0, summary(outcome)
 
 

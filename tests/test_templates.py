@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,6 @@ TEMPLATES = ["housing-prices", "sentiment", "recommender"]
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "NO_PROXY": "", "PIP_NO_INDEX": "1"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("templates-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    yield folder
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:

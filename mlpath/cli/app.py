@@ -44,9 +44,13 @@ def report_error(exc: MlpathError) -> None:
 ERROR_CODES = {
     "RoadmapError": "roadmap", "NotFoundError": "not-found", "AmbiguousError": "ambiguous",
     "StoreBusyError": "store-busy", "StoreError": "store", "EmptyEntryError": "empty",
-    "InvalidInputError": "invalid-input", "ScaffoldError": "scaffold", "MlpathError": "error",
+    "InvalidInputError": "invalid-input", "ScaffoldError": "scaffold", "UpdateError": "update",
+    "MlpathError": "error",
 }  # fmt: skip
-GROUPS = ("roadmap", "journal", "config", "sync", "projects")  # commands with subcommands
+GROUPS = ("roadmap", "track", "journal", "config", "sync", "projects")  # commands with subcommands
+# Other names of a command: one command, found under both (`mlpath project update`), listed
+# under its own name only.
+ALIASES = {"project": "projects"}
 _RUNNING: list[list[str]] = []  # the arguments of the run going on (tests run several)
 
 
@@ -65,6 +69,8 @@ def _command_words(argv: Sequence[str]) -> str:
     """The command as the JSON documents name it: "status", "journal edit"."""
     argv = _after_root_options(argv)
     words = [a for a in argv if not a.startswith("-")][:2]
+    if words:
+        words[0] = ALIASES.get(words[0], words[0])
     if len(words) == 2 and words[0] not in GROUPS and words != ["backup", "restore"]:
         words = words[:1]  # `backup PATH` names a file, `backup restore` a command
     return " ".join(words) or "mlpath"
@@ -116,6 +122,13 @@ def write_crash_report(exc: BaseException) -> Path:
 
 class MlpathGroup(TyperGroup):
     """The root group: every command's exceptions pass through ``invoke``."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A command by its name, or by another name of it (``project`` for ``projects``)."""
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in ALIASES:
+            found = super().get_command(ctx, ALIASES[cmd_name])
+        return found
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -273,6 +286,7 @@ MODULES: dict[str, list[tuple[str, str | None, str | None]]] = {
     "progress": [("app", None, None)],
     "projects": [("app", None, None), ("projects_app", "projects", "Projects")],
     "roadmap": [("app", "roadmap", "Roadmaps")],
+    "track": [("app", "track", "Roadmaps")],
     "journal": [("app", None, None), ("journal_app", "journal", "Journal")],
     "data": [("app", None, None), ("config_app", "config", "Your data")],
     "maintenance": [("app", None, None), ("backup_app", "backup", "Your data")],
@@ -290,6 +304,7 @@ COMMANDS = {
     ),
     **dict.fromkeys(("new-project", "projects"), "projects"),
     "roadmap": "roadmap",
+    "track": "track",
     **dict.fromkeys(("log", "note", "journal", "review"), "journal"),
     **dict.fromkeys(("export", "import", "config"), "data"),
     **dict.fromkeys(("backup", "doctor"), "maintenance"),
@@ -342,9 +357,10 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
     if argv and argv[0] in ("--version", "-V"):
         return build_app([])
     argv = _after_root_options(argv)  # the root's own options before the command
-    if os.environ.get("_MLPATH_COMPLETE") or not argv or argv[0] not in COMMANDS:
+    name = ALIASES.get(argv[0], argv[0]) if argv else ""
+    if os.environ.get("_MLPATH_COMPLETE") or name not in COMMANDS:
         return build_app()
-    return build_app([COMMANDS[argv[0]]], only=argv[0])
+    return build_app([COMMANDS[name]], only=name)
 
 
 def __getattr__(name: str) -> typer.Typer:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from mlpath.render.output import Out, emit_json
+from mlpath.render.output import Out, brief, emit_json
+
+if TYPE_CHECKING:
+    from mlpath.roadmap_ops import ValidateResult
 
 T = TypeVar("T")
 
@@ -124,6 +127,22 @@ TopicArg = Annotated[
 RoadmapArg = Annotated[
     str, typer.Argument(metavar="ID", help="A roadmap id.", autocompletion=_complete_roadmaps)
 ]
+
+
+def emit_validation(command: str, result: ValidateResult, as_json: bool) -> None:
+    """`roadmap validate`, `track validate`: ``ok FILE`` on stdout for each good file, each
+    problem as FILE:LINE:COL: message on stderr; exit 1 when there is any."""
+    if as_json:
+        emit_json(command, result)
+    else:
+        out, err = Out(), Out(sys.stderr)
+        for report in result.files:
+            if report.ok:
+                out.line(("ok ", "green bold"), report.file)
+            for problem in report.problems:
+                err.line(brief(problem))
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def emit(

@@ -1,4 +1,5 @@
-"""new-project, projects and projects forget."""
+"""new-project, projects, projects forget, and project check and update (`project` is
+another name of the `projects` group)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,29 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlpath.cli.common import JsonOpt, complete_template, emit
+from mlpath.cli.common import JsonOpt, complete_template, emit, path_value
 
 if TYPE_CHECKING:
     from mlpath.scaffold import Question, TemplateChoice
 
 app = typer.Typer()
 projects_app = typer.Typer()
+
+TrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Run the template's code: hooks, Jinja extensions, Jinja outside the sandbox.",
+    ),
+]
+ProjectArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="PATH",
+        parser=path_value,
+        help="The project's folder, or a folder inside it (default: the current folder).",
+    ),
+]
 
 
 def _choose(prompt: str, count: int, default: int, names: list[str]) -> int:
@@ -86,13 +103,7 @@ def new_project(
         bool, typer.Option("--no-input", help="Ask nothing: use the defaults.")
     ] = False,
     no_git: Annotated[bool, typer.Option("--no-git", help="Do not initialise git.")] = False,
-    trust: Annotated[
-        bool,
-        typer.Option(
-            "--trust",
-            help="Run the template's code: hooks, Jinja extensions, Jinja outside the sandbox.",
-        ),
-    ] = False,
+    trust: TrustOpt = False,
     list_: Annotated[
         bool, typer.Option("--list", help="List the built-in templates instead.")
     ] = False,
@@ -119,7 +130,7 @@ def new_project(
 
 @projects_app.callback(invoke_without_command=True)
 def projects(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Your scaffolded projects: where they are, their commits and topics."""
+    """Your scaffolded projects: where they are, their commits and topics (alias: project)."""
     if ctx.invoked_subcommand is not None:
         return
     from mlpath.projects import list_projects
@@ -147,3 +158,34 @@ def forget(
     with Store.open() as store:
         result = core.forget(store, project)
     emit("projects forget", result, as_json, text.render_forgotten)
+
+
+@projects_app.command("check")
+def check(path: ProjectArg = Path(), trust: TrustOpt = False, as_json: JsonOpt = False) -> None:
+    """Is a project behind its template? Lists what an update would change; exit 1 when behind."""
+    from mlpath import project_update as core
+    from mlpath.render import project_update as text
+
+    result = core.check(path, trust=trust)
+    emit("projects check", result, as_json, text.render_check)
+    if result.behind:
+        raise typer.Exit(1)
+
+
+@projects_app.command("update")
+def update(
+    path: ProjectArg = Path(),
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show what the template changed; change nothing.")
+    ] = False,
+    trust: TrustOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Merge the template's improvements into a project through git, keeping your changes."""
+    from mlpath import project_update as core
+    from mlpath.render import project_update as text
+
+    result = core.update(path, diff=diff, trust=trust)
+    emit("projects update", result, as_json, text.render_update, pager=diff)
+    if result.status == "conflicts":
+        raise typer.Exit(1)

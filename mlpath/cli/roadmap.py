@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 
 from mlpath import roadmap_ops
-from mlpath.cli.common import JsonOpt, RoadmapArg, emit, path_value
+from mlpath.cli.common import JsonOpt, RoadmapArg, emit, emit_validation, path_value
 from mlpath.render import roadmap as text
-from mlpath.render.output import Out, brief, emit_json
 from mlpath.roadmaps import load_catalog
 from mlpath.store import Store
 
@@ -50,18 +49,7 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check roadmap files; problems print as FILE:LINE:COL: message (exit 1)."""
-    result = roadmap_ops.validate_files(files)
-    if as_json:
-        emit_json("roadmap validate", result)
-    else:
-        out, err = Out(), Out(sys.stderr)
-        for report in result.files:
-            if report.ok:
-                out.line(("ok ", "green bold"), report.file)
-            for problem in report.problems:
-                err.line(brief(problem))
-    if not result.ok:
-        raise typer.Exit(1)
+    emit_validation("roadmap validate", roadmap_ops.validate_files(files), as_json)
 
 
 @app.command()

@@ -40,6 +40,14 @@ def _topic_rows(rows: list[TopicRow], extra: str) -> list[list[Segment]]:
 
 
 def render_status(result: StatusResult, out: Out) -> None:
+    if result.track_missing:
+        activity.labelled(
+            out,
+            "Track",
+            (result.track_missing, "bold"),
+            " is gone (no track file has that id): showing your roadmaps instead; "
+            "`mlpath track unfollow` forgets it.",
+        )
     if not result.roadmaps:
         out.line("You follow no roadmap yet. See them with `mlpath roadmap list`, then "
                  "`mlpath roadmap follow ID`.")  # fmt: skip
@@ -48,6 +56,11 @@ def render_status(result: StatusResult, out: Out) -> None:
         ("Your path", "bold"),
         f" · {plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
     )
+    if result.track:
+        t = result.track
+        activity.labelled(out, "Track", t.title, (f"  {t.id}", "grey50"),
+                          f" · {t.finished}/{t.topics} topics · {t.percent:.1f}% · "
+                          f"{hours(t.hours_left)} left")  # fmt: skip
     out.blank()
     _roadmap_rows(result, out)
     out.blank()

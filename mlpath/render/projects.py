@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 from collections import Counter
+from collections.abc import Sequence
 
 from mlpath.projects import ForgetResult, ProjectRow
 from mlpath.render.output import Out, Segment, local_date, plural
@@ -48,12 +49,17 @@ def render_created(result: NewProjectResult, out: Out) -> None:
         )
     elif git.status == "skipped":
         out.line("git: not initialised (--no-git)")
-    err = Out(sys.stderr)
-    for i, line in enumerate(git.advice):
-        err.line(("warning: ", "yellow bold") if i == 0 else "  ", line)
+    render_advice(git.advice)
     if result.topics:
         out.line(("Exercises: ", "grey50"), ", ".join(result.topics))
     out.line(("Next: ", "bold"), f"cd {result.path} and read README.md (make help lists the tasks)")
+
+
+def render_advice(advice: Sequence[str]) -> None:
+    """Advice on stderr: a warning, its first line marked, the others indented under it."""
+    err = Out(sys.stderr)
+    for i, line in enumerate(advice):
+        err.line(("warning: ", "yellow bold") if i == 0 else "  ", line)
 
 
 def render_projects(rows: list[ProjectRow], out: Out) -> None:

@@ -7,16 +7,29 @@ from mlpath.render.progress import state
 from mlpath.roadmap_ops import AddResult, FollowResult, RoadmapDetail, RoadmapSummary
 
 
+def followed_mark(out: Out, followed: bool) -> Segment:
+    """The first column of `roadmap list` and `track list`."""
+    if not out.rich:
+        return "*" if followed else " "
+    return ("●", "green") if followed else ("○", "grey50")
+
+
+def followed_legend(out: Out, group: str) -> None:
+    """What the mark means, under a list, and how to follow one (``group``: roadmap, track)."""
+    out.blank()
+    out.line(
+        ("* followed" if not out.rich else "● followed", "grey50"),
+        (f"  ·  follow one with `mlpath {group} follow ID`", "grey50"),
+    )
+
+
 def render_list(items: list[RoadmapSummary], out: Out) -> None:
     rows: list[list[Segment]] = []
     for r in items:
-        mark: Segment = ("●", "green") if r.followed else ("○", "grey50")
-        if not out.rich:
-            mark = "*" if r.followed else " "
         origin = "" if r.builtin else "custom"
         rows.append(
             [
-                mark,
+                followed_mark(out, r.followed),
                 (r.id, "bold"),
                 r.title,
                 f"{r.topics} topics",
@@ -26,11 +39,7 @@ def render_list(items: list[RoadmapSummary], out: Out) -> None:
             ]
         )
     out.table(rows, indent=0, shrink=1)
-    out.blank()
-    out.line(
-        ("* followed" if not out.rich else "● followed", "grey50"),
-        ("  ·  follow one with `mlpath roadmap follow ID`", "grey50"),
-    )
+    followed_legend(out, "roadmap")
 
 
 def render_detail(detail: RoadmapDetail, out: Out) -> None:

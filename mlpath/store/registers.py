@@ -2,6 +2,10 @@
 
 A setting whose value is None is unset (its default applies); a roadmap whose ``followed`` is
 None follows the default path again.
+
+The followed track is the setting ``track`` (its id, or None for none), not a kind of event
+of its own: an older mlpath refuses a whole sync file at an event kind it does not know, but
+keeps a setting it has no use for and goes on with the followed roadmaps.
 """
 
 import sqlite3
@@ -32,6 +36,9 @@ def project_follow(conn: sqlite3.Connection, events: list[Event]) -> None:
         for e in events
     ]  # fmt: skip
     upsert_register(conn, "follows", "roadmap", rows)
+
+
+TRACK_KEY = "track"  # the setting that holds the followed track's id
 
 
 def setting(store: "Store", key: str) -> str | None:
