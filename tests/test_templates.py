@@ -27,6 +27,19 @@ OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:
            "NO_PROXY": "", "PIP_NO_INDEX": "1"}  # fmt: skip
 
 
+# Where each template's `make shifted-batch` writes the batch meant to set its monitor off.
+SHIFTED = {
+    "housing-prices": "data/monitoring/shifted.csv",
+    "sentiment": "data/monitoring/shifted.csv",
+    "recommender": "data/processed/batch_shifted.csv",
+}
+
+
+def _drift(project: Path) -> bool:
+    report = json.loads((project / "reports" / "drift.json").read_text(encoding="utf-8"))
+    return bool(report["drift_detected"])
+
+
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -62,6 +75,14 @@ def test_generated_project_trains_tests_and_serves_offline(
     _run([*make, "data", "train", "evaluate"], project, offline)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert metrics, "make evaluate wrote no metrics"
+    figures = list((project / "reports" / "figures").glob("*.png"))
+    assert len(figures) >= 2, "make evaluate drew no figures"
+    assert all(f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in figures)
+    _run([*make, "monitor"], project, offline)  # the held-out batch: the same distribution
+    assert not _drift(project), "an unshifted batch was flagged"
+    _run([*make, "shifted-batch"], project, offline)
+    _run([*make, "monitor", f"BATCH={SHIFTED[template]}"], project, offline)
+    assert _drift(project), "the shifted batch was not flagged"
 
     started = time.monotonic()
     out = _run([*make, "test"], project, offline)
@@ -69,5 +90,6 @@ def test_generated_project_trains_tests_and_serves_offline(
     assert " passed" in out and " failed" not in out
     _run([*make, "lint"], project, offline)
     help_text = _run(["make"], project, offline)
-    for target in ("install", "data", "train", "evaluate", "test", "lint", "serve", "docker-build"):
+    for target in ("install", "data", "train", "evaluate", "monitor", "shifted-batch", "test",
+                   "lint", "serve", "docker-build"):  # fmt: skip
         assert target in help_text

@@ -19,7 +19,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def small_copy(params: Params, root: Path, seed: int | None = None) -> Params:
-    """The project params with fewer rows, fewer boosting rounds and every path under ``root``."""
+    """The project params with fewer rows and boosting rounds, and every path under ``root``.
+
+    The cross-validation scheme and fold count, the features and the drift thresholds stay as
+    the project sets them, so the tests check the settings you actually use.
+    """
+    models = params.models
     return params.model_copy(
         update={
             "seed": params.seed if seed is None else seed,
@@ -31,11 +36,29 @@ def small_copy(params: Params, root: Path, seed: int | None = None) -> Params:
                     "processed_dir": root / "data" / "processed",
                 }
             ),
-            "model": params.model.model_copy(update={"max_iter": 100, "learning_rate": 0.1}),
+            "models": models.model_copy(
+                update={
+                    "lightgbm": models.lightgbm.model_copy(
+                        update={"n_estimators": 60, "learning_rate": 0.15}
+                    ),
+                    "hist_gradient_boosting": models.hist_gradient_boosting.model_copy(
+                        update={"max_iter": 60, "learning_rate": 0.15}
+                    ),
+                }
+            ),
+            "evaluation": params.evaluation.model_copy(
+                update={
+                    "permutation_repeats": 2,
+                    "learning_curve_sizes": (0.3, 1.0),
+                    "figures_dir": root / "reports" / "figures",
+                }
+            ),
+            "monitor": params.monitor.model_copy(update={"reports_dir": root / "reports"}),
             "artifacts": params.artifacts.model_copy(
                 update={
                     "model_path": root / "models" / "model.joblib",
                     "baselines_path": root / "models" / "baselines.joblib",
+                    "comparison_path": root / "models" / "hist_gradient_boosting.joblib",
                     "metrics_path": root / "reports" / "metrics.json",
                 }
             ),
@@ -82,11 +105,11 @@ def split_info(small_params: Params) -> data.SplitInfo:
 
 @pytest.fixture(scope="session")
 def trained_models(small_params: Params, split_info: data.SplitInfo) -> train.Models:
-    """Fit and save the baselines and the main model once per session."""
+    """Fit and save the baselines, the comparison and the main model once per session."""
     return train.run(small_params)
 
 
 @pytest.fixture(scope="session")
 def report(small_params: Params, trained_models: train.Models) -> dict[str, Any]:
-    """Evaluate the saved models once per session (writes metrics.json)."""
+    """Evaluate the saved models once per session (writes metrics.json and the figures)."""
     return evaluate.run(small_params)

@@ -46,6 +46,8 @@ class FeaturesConfig(_Section):
     max_df: float = Field(default=1.0, gt=0.0, le=1.0)
     sublinear_tf: bool = True
     max_features: int | None = Field(default=None, ge=1)
+    # Add the word-list score (lexicon.py) as one more feature next to the n-grams.
+    lexicon: bool = True
 
     @model_validator(mode="after")
     def _check_ngram_range(self) -> FeaturesConfig:
@@ -66,14 +68,42 @@ class BaselineConfig(_Section):
 
 
 class EvaluateConfig(_Section):
-    cv_folds: int = Field(default=5, ge=2)
+    # Seeds of the repeated stratified train/test splits (each of split.test_size).
+    split_seeds: tuple[int, ...] = Field(default=tuple(range(10)), min_length=2)
+    calibration_bins: int = Field(default=10, ge=2, le=50)
+
+    @model_validator(mode="after")
+    def _check_seeds(self) -> EvaluateConfig:
+        if len(set(self.split_seeds)) != len(self.split_seeds):
+            raise ValueError(f"split_seeds must be distinct, got {self.split_seeds}")
+        return self
+
+
+class MonitorConfig(_Section):
+    # Numeric features: PSI over quantile bins of the training data, plus a KS test.
+    psi_bins: int = Field(default=10, ge=2, le=50)
+    psi_threshold: float = Field(default=0.2, gt=0.0)
+    ks_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
+    ks_min_statistic: float = Field(default=0.1, ge=0.0, le=1.0)
+    # Token frequencies and labels: chi-square test with a minimum effect size.
+    top_tokens: int = Field(default=30, ge=1)
+    chi2_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
+    chi2_min_cramers_v: float = Field(default=0.1, ge=0.0, le=1.0)
+    # With labels: accuracy drop (absolute) against the training reference.
+    max_accuracy_drop: float = Field(default=0.1, gt=0.0, lt=1.0)
+    # Folds used to compute model-dependent features out of fold on the training split.
+    reference_folds: int = Field(default=5, ge=2)
 
 
 class PathsConfig(_Section):
     model: Path
     baseline: Path
+    lexicon: Path
     metrics: Path
-    confusion_matrix: Path
+    figures: Path
+    drift_json: Path
+    drift_md: Path
+    shifted_batch: Path
 
 
 class Config(_Section):
@@ -87,6 +117,7 @@ class Config(_Section):
     model: ModelConfig
     baseline: BaselineConfig
     evaluate: EvaluateConfig
+    monitor: MonitorConfig
     paths: PathsConfig
 
     def resolve(self, path: Path) -> Path:

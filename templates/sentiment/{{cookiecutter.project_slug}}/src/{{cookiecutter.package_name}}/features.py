@@ -15,6 +15,7 @@ from .config import FeaturesConfig
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # Typographic quotes (U+2019 etc.) would otherwise make two different tokens of "don't".
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -28,6 +29,11 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _HTML_BREAK.sub(" ", text)
     return _WHITESPACE.sub(" ", text).strip().lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of the normalised text (letters and inner apostrophes: "don't" is one)."""
+    return _WORD.findall(normalise_text(text))
 
 
 def build_vectorizer(config: FeaturesConfig) -> TfidfVectorizer:
