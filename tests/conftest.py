@@ -71,7 +71,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for role in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{role}_NAME", "Test Learner")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "learner@example.com")
-    for name in ("MLPATH_DEBUG", "NO_COLOR", "VISUAL", "EDITOR"):
+    # The width and height a shell (or a test runner's worker) exports would change layouts;
+    # a test that wants a width sets COLUMNS itself.
+    for name in ("MLPATH_DEBUG", "NO_COLOR", "VISUAL", "EDITOR", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     _HomeGuard.violations.clear()
     _HomeGuard.active = True

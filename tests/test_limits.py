@@ -268,15 +268,52 @@ _PACKAGE = os.fsencode(Path(mlpath.__file__).resolve().parent)
 
 
 def _reaches_mlpath(traceback: bytes) -> bool:
-    """Whether a traceback went through mlpath's code or a package it imports.
+    """Whether a traceback went through mlpath's code.
 
-    A traceback that stays in Python's own start-up (initialising, `site`, or runpy finding
-    the module, including any import-path finder it consults) happened before mlpath ran a
-    line: its frames are frozen modules, the standard library, or runpy's search."""
+    A traceback that stays in Python's own start-up (initialising, `site`, or runpy importing
+    itself and finding the module) happened before mlpath ran a line: its frames are frozen
+    modules, the standard library, and the import finders that `.pth` files put on
+    `sys.meta_path`, which live in site-packages (setuptools' distutils shim, an editable
+    install's finder). An installed package mlpath imports (Typer, rich, ...) is only ever
+    reached through mlpath's own frames, so those frames are what count."""
     for file, function in _FRAME.findall(traceback):
-        if function == b"_run_code" or file.startswith(_PACKAGE) or b"site-packages" in file:
+        if function == b"_run_code" or file.startswith(_PACKAGE):
             return True
     return False
+
+
+def test_a_traceback_in_pythons_own_start_up_is_told_from_one_through_mlpath() -> None:
+    """The two ways CI has seen Python interrupted before mlpath runs, and one through it."""
+    site = b"/venv/lib/python3.11/site-packages"
+    shim = b'  File "%s/_distutils_hack/__init__.py", line 95, in find_spec\n' % site
+    importing_runpy = (
+        b"Could not import runpy module\nTraceback (most recent call last):\n"
+        b'  File "<frozen importlib._bootstrap>", line 1176, in _find_and_load\n'
+        b'  File "<frozen importlib._bootstrap>", line 1138, in _find_and_load_unlocked\n'
+        b'  File "<frozen importlib._bootstrap>", line 1078, in _find_spec\n'
+        + shim
+        + b"KeyboardInterrupt\n"
+    )
+    finding_the_module = (
+        b"Traceback (most recent call last):\n"
+        b'  File "<frozen runpy>", line 189, in _run_module_as_main\n'
+        b'  File "<frozen runpy>", line 112, in _get_module_details\n'
+        b'  File "<frozen importlib._bootstrap>", line 1078, in _find_spec\n'
+        + shim
+        + b'  File "<frozen importlib._bootstrap>", line 271, in acquire\n'
+        b"KeyboardInterrupt\n"
+    )
+    through_mlpath = (
+        b"Traceback (most recent call last):\n"
+        b'  File "<frozen runpy>", line 198, in _run_module_as_main\n'
+        b'  File "<frozen runpy>", line 88, in _run_code\n'
+        b'  File "%s/typer/main.py", line 12, in <module>\n' % site + b"KeyboardInterrupt\n"
+    )
+    in_the_package = b'  File "%s/cli/app.py", line 3, in <module>\n' % _PACKAGE
+    assert not _reaches_mlpath(importing_runpy)
+    assert not _reaches_mlpath(finding_the_module)
+    assert _reaches_mlpath(through_mlpath)
+    assert _reaches_mlpath(b"Traceback (most recent call last):\n" + in_the_package)
 
 
 @pytest.mark.slow
@@ -287,8 +324,8 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(
 
     Python interrupted in its own start, before it runs a line of mlpath (initialising, or
     importing runpy to find the module), prints a traceback of its own start-up modules; that
-    part is Python's and is not counted. Any traceback through mlpath's code or an installed
-    package (Typer, rich, ...) is."""
+    part is Python's and is not counted. Any traceback through mlpath's code, and so through
+    a package it imports (Typer, rich, ...), is."""
     delays = [i * 0.003 for i in range(50)]
     for delay in delays:
         run = subprocess.Popen(

@@ -83,7 +83,7 @@ def test_quick_start_has_the_two_command_lines() -> None:
     lines = [line for line in quick.splitlines() if line.startswith("    ")]
     assert len(lines) == 2
     assert lines[0].strip().endswith("mlpath status")
-    assert lines[1].strip().endswith("pytest")
+    assert lines[1].strip().endswith("pytest -n auto")  # on every core
     # The tests run against the committed lock, and the lock pins every package installed.
     assert "-c requirements/test-lock.txt" in lines[1]
 
