@@ -721,7 +721,6 @@ def _previous_release(folder: Path) -> Path:
     return folder / "previous"
 
 
-@pytest.mark.slow
 def _untouched_text_file(tracked: list[str], touched: set[str]) -> str:
     """A file the update does not change where a learner's line can go without breaking it."""
     kept = [p for p in sorted(tracked) if p not in touched]
@@ -731,6 +730,7 @@ def _untouched_text_file(tracked: list[str], touched: set[str]) -> str:
     raise AssertionError(f"every text file changes in this update: {sorted(touched)}")
 
 
+@pytest.mark.slow  # installs the project from the package index
 def test_a_project_from_the_previous_release_updates_and_its_tests_pass(
     mlpath: Callable[..., Result], tmp_path: Path, venv: Path
 ) -> None:
