@@ -65,6 +65,7 @@ class FollowResult(NamedTuple):
     id: str
     followed: list[str]
     changed: bool  # False: it was followed (or not) already
+    track: str | None = None  # the followed track, which is the path while it is followed
 
 
 def list_roadmaps(catalog: Catalog, store: Store) -> list[RoadmapSummary]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mlpath import dates, progress
+from mlpath.render.output import hours
 from tests.conftest import DEMO, Result
 
 CORE = ["foundations", "machine-learning", "deep-learning", "mlops"]
@@ -399,3 +400,20 @@ def test_completion_offers_keys_templates_tags_weeks_and_topics_left(
     offered = common._complete_topics(Ctx("start"), "python-b")  # type: ignore[arg-type]
     assert "python-basics" not in offered
     assert "python-basics" in common._complete_topics(Ctx("reset"), "python-b")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.5, "0.5 h"), (7, "7 h"), (42.4, "42 h"), (1329, "1,329 h"), (12_000.6, "12,001 h")],
+)
+def test_hours_read_as_a_learner_reads_them(value: float, shown: str) -> None:
+    assert hours(value) == shown
+
+
+def test_one_of_a_thing_is_singular(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    one = DEMO.split("      - id: beta")[0].replace("id: demo", "id: single")
+    assert mlpath("roadmap", "add", str(write_roadmap(one, "single.yaml"))).exit_code == 0
+    listed = mlpath("roadmap", "list").stdout
+    assert "1 topic " in listed and "1 topics" not in listed

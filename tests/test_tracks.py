@@ -436,7 +436,14 @@ def test_following_a_track_makes_it_the_path(mlpath: Run, home: Path) -> None:
     assert (done["finished"], done["percent"], done["hours_left"]) == (2, 66.7, 4.0)
     text = mlpath("status").stdout
     assert "Track      Mini track  mini · 2/3 topics · 66.7% · 4 h left" in text.splitlines()
+    assert text.startswith("Your path · a track across 2 roadmaps · 4 h left\n")
     assert data(mlpath("track", "list", "--json"), "track list")[1]["followed"] is True
+
+    # Following a roadmap meanwhile is kept, and says that the track is still the path.
+    kept = mlpath("roadmap", "follow", "other")
+    assert kept.exit_code == 0 and "While you follow the track mini" in kept.stdout
+    assert data(mlpath("roadmap", "follow", "other", "--json"), "roadmap follow")["track"] == "mini"
+    assert status(mlpath)["track"]["id"] == "mini"
 
 
 def test_following_another_track_replaces_it_and_unfollow_goes_back(

@@ -62,15 +62,16 @@ def add(file: FileArg, as_json: JsonOpt = False) -> None:
 
 
 def _follow(roadmap: str, follow: bool, as_json: bool) -> None:
-    from mlpath.progress import set_followed
+    from mlpath.progress import followed, set_followed
+    from mlpath.store import registers
 
     catalog = load_catalog()
-    from mlpath.progress import followed
 
     with Store.open(create=True) as store:
         was = roadmap in followed(catalog, store)
         now = set_followed(catalog, store, roadmap, follow)
-        result = roadmap_ops.FollowResult(roadmap, now, was != follow)
+        track = registers.setting(store, registers.TRACK_KEY)
+        result = roadmap_ops.FollowResult(roadmap, now, was != follow, track)
     emit("roadmap follow" if follow else "roadmap unfollow", result, as_json, text.render_follow)
 
 

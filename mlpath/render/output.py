@@ -332,7 +332,8 @@ def warn(message: str) -> None:
 
 
 def hours(value: float) -> str:
-    return f"{value:g} h" if value < 10 else f"{value:.0f} h"
+    """Hours as a learner reads them: 0.5 h, 7 h, 42 h, 1,329 h."""
+    return f"{value:g} h" if value < 10 else f"{value:,.0f} h"
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -54,7 +54,8 @@ def render_status(result: StatusResult, out: Out) -> None:
         return
     out.line(
         ("Your path", "bold"),
-        f" · {plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
+        " · a track across " if result.track else " · ",
+        f"{plural(len(result.roadmaps), 'roadmap')} · {hours(result.hours_left)} left",
     )
     if result.track:
         t = result.track
@@ -70,8 +71,8 @@ def render_status(result: StatusResult, out: Out) -> None:
     activity.recall_line(out, result.recall_due)
     out.blank()
     weeks = min(activity.calendar_weeks(out.columns), -(-len(result.calendar) // 7))
-    out.line(("Activity", "bold"), (f"  the last {weeks} weeks, to {result.this_week.week}",
-                                    "grey50"))  # fmt: skip
+    span = f"  the last {plural(weeks, 'week')}, to {result.this_week.week}"
+    out.line(("Activity", "bold"), (span, "grey50"))
     activity.calendar(result.calendar, result.this_week.goal, out)
     if result.in_progress:
         out.blank()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from mlpath.render.output import Out
+from mlpath.render.output import Out, plural
 
 
 class ReportResult(NamedTuple):
@@ -22,8 +22,8 @@ def render_report(result: ReportResult, out: Out) -> None:
     kind = "public report" if result.public else "report"
     with_journal = ", with your journal" if result.journal else ""
     out.line(("Wrote ", "bold"), f"your {kind} to {result.file}{with_journal}: "
-             f"{result.weeks} weeks, {result.topics_done} topics done, "
-             f"{result.projects} projects.")  # fmt: skip
+             f"{plural(result.weeks, 'week')}, {plural(result.topics_done, 'topic')} done, "
+             f"{plural(result.projects, 'project')}.")  # fmt: skip
     if result.badge:
         out.line(("Badge: ", "bold"), result.badge)
     out.line(("Open it in any browser; it needs no network.", "grey50"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlpath.render.output import Out, Segment, hours
+from mlpath.render.output import Out, Segment, hours, plural
 from mlpath.render.progress import state
 from mlpath.roadmap_ops import AddResult, FollowResult, RoadmapDetail, RoadmapSummary
 
@@ -32,7 +32,7 @@ def render_list(items: list[RoadmapSummary], out: Out) -> None:
                 followed_mark(out, r.followed),
                 (r.id, "bold"),
                 r.title,
-                f"{r.topics} topics",
+                plural(r.topics, "topic"),
                 hours(r.hours),
                 f"{r.percent:.0f}%",
                 (origin, "grey50"),
@@ -83,3 +83,7 @@ def render_follow(result: FollowResult, out: Out) -> None:
         already = "Already following" if result.id in result.followed else "Not following"
         out.line(f"{already} {result.id}; nothing to change")
     out.line("Now following: ", ", ".join(result.followed) or "nothing")
+    if result.track:
+        out.line(("While you follow the track ", "grey50"), (result.track, "bold"),
+                 (", status, next and plan cover its topics, not these roadmaps; "
+                  "`mlpath track unfollow` goes back to them.", "grey50"))  # fmt: skip
