@@ -45,7 +45,7 @@ MAX_LOGGED_PATH_CHARS = 256
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is echoed only if it is short and plain (a UUID, a hex or base64url token).
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-PACKAGE_LOGGER_NAME = "{{ cookiecutter.package_name }}"
+PACKAGE_LOGGER_NAME = "{{cookiecutter.package_name}}"
 ACCESS_LOGGER_NAME = f"{PACKAGE_LOGGER_NAME}.access"
 
 access_logger = logging.getLogger(ACCESS_LOGGER_NAME)

@@ -1,0 +1,84 @@
+"""The built-in templates' shared files: one source, kept in every template by a script."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import Result
+
+ROOT = Path(__file__).resolve().parents[1]
+TREE = "{{cookiecutter.project_slug}}"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "sync_templates", ROOT / "scripts/sync_templates.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sync_templates = _script()
+
+
+def test_every_template_carries_the_shared_files_as_they_are_in_the_source() -> None:
+    assert sync_templates.drift() == [], "run: python scripts/sync_templates.py"
+    shared = {str(p) for p in sync_templates.shared_files()}
+    assert {"LICENSE", ".pre-commit-config.yaml", ".dockerignore", ".python-version"} <= shared
+    assert len(sync_templates.templates()) >= 3
+
+
+def test_a_copy_edited_on_its_own_is_found_and_the_sync_puts_it_back(tmp_path: Path) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", root)
+    licence = root / "sentiment" / TREE / "LICENSE"
+    licence.write_text(licence.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    (root / "recommender" / TREE / ".python-version").unlink()
+    expected = [Path("recommender", TREE, ".python-version"), Path("sentiment", TREE, "LICENSE")]
+    assert sync_templates.drift(root) == expected
+    assert sync_templates.sync(root) == expected
+    assert sync_templates.drift(root) == []
+    assert licence.read_bytes() == (root / "_common/files/LICENSE").read_bytes()
+
+
+def test_the_check_exits_1_naming_the_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", root)
+    (root / "housing-prices" / TREE / ".dockerignore").write_text("*\n", encoding="utf-8")
+    assert sync_templates.main(["--check"], root) == 1
+    assert f"templates/housing-prices/{TREE}/.dockerignore differs" in capsys.readouterr().err
+    assert sync_templates.main([], root) == 0
+    assert sync_templates.main(["--check"], root) == 0
+
+
+@pytest.mark.parametrize(
+    ("template", "model"),
+    [("housing-prices", "models/model.joblib"), ("sentiment", "models/model.joblib"),
+     ("recommender", "models/recommender.npz")],
+)  # fmt: skip
+def test_a_generated_project_sends_docker_only_its_own_model_and_the_lock(
+    mlpath: Callable[..., Result], tmp_path: Path, template: str, model: str
+) -> None:
+    made = mlpath("new-project", template, "Shared Bits", "--dir", str(tmp_path), "--no-input")
+    assert made.exit_code == 0, made.stderr
+    project = tmp_path / "shared-bits"
+    allowed = [
+        line[1:] for line in (project / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    ]  # fmt: skip
+    assert model in allowed and "requirements.lock" in allowed
+    dockerfile = (project / "Dockerfile").read_text()
+    assert f"COPY {model} " in dockerfile, "the allow-list and the Dockerfile disagree"
+    assert (project / ".python-version").read_text().strip() == "3.11"
+    licence = (project / "LICENSE").read_text()
+    assert licence.startswith("MIT License\n") and "{%" not in licence
