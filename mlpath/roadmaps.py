@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads 
     from mlpath.yamlload import Located
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
-CACHE_FORMAT = 4  # 4: tracks
+CACHE_FORMAT = 5  # 4: tracks; 5: titles are one line
 
 
 class Resource(NamedTuple):

@@ -11,7 +11,14 @@ import datetime as dt
 import difflib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from mlpath.errors import Problem
 from mlpath.yamlload import Located
@@ -24,6 +31,9 @@ RESOURCE_KINDS = ("course", "book", "video", "article", "docs", "exercise", "pap
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 TopicRef = Annotated[str, StringConstraints(pattern=TOPIC_REF_PATTERN, max_length=129)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# A title is one line wherever it is shown (a table row, a heading, a calendar entry): a YAML
+# block scalar or a wrapped string has its line breaks and runs of spaces made single spaces.
+Title = Annotated[Text, AfterValidator(lambda text: " ".join(text.split()))]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)]
 
 
@@ -34,7 +44,7 @@ class _Strict(BaseModel):
 class ResourceModel(_Strict):
     """A course, book chapter, doc page, video, article, exercise or paper."""
 
-    title: Text
+    title: Title
     url: Url = Field(description="http(s) link to the resource")
     kind: Literal["course", "book", "video", "article", "docs", "exercise", "paper"]
 
@@ -43,7 +53,7 @@ class TopicModel(_Strict):
     """One thing to learn."""
 
     id: Slug = Field(description="lowercase slug, unique within the roadmap")
-    title: Text
+    title: Title
     summary: Text = Field(description="what to learn and why it matters for an ML engineer")
     hours: float = Field(gt=0, le=1000, description="focused hours for a typical learner")
     requires: list[TopicRef] = Field(
@@ -61,7 +71,7 @@ class StageModel(_Strict):
     """An ordered section of a roadmap."""
 
     id: Slug
-    title: Text
+    title: Title
     summary: Text | None = None
     topics: list[TopicModel] = Field(min_length=1)
 
@@ -71,7 +81,7 @@ class RoadmapModel(_Strict):
 
     schema_version: Literal[1] = Field(alias="schema", description="format version; always 1")
     id: Slug = Field(description="lowercase slug, unique across all roadmaps")
-    title: Text
+    title: Title
     summary: Text
     requires: list[Slug] = Field(
         default_factory=list, description="roadmaps best done first (advisory)"
@@ -84,7 +94,7 @@ class TrackModel(_Strict):
 
     schema_version: Literal[1] = Field(alias="schema", description="format version; always 1")
     id: Slug = Field(description="lowercase slug, unique across all tracks")
-    title: Text
+    title: Title
     summary: Text
     topics: list[TopicRef] = Field(
         min_length=1,

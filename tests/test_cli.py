@@ -417,3 +417,5 @@ def test_one_of_a_thing_is_singular(
     assert mlpath("roadmap", "add", str(write_roadmap(one, "single.yaml"))).exit_code == 0
     listed = mlpath("roadmap", "list").stdout
     assert "1 topic " in listed and "1 topics" not in listed
+    shown = mlpath("roadmap", "show", "single").stdout
+    assert "1 topic · 2 h" in shown and "1 topics" not in shown

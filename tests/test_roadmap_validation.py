@@ -492,3 +492,19 @@ def test_a_file_named_twice_does_not_clash_with_itself(
     # One report per file named; each has the one problem the file has.
     problem = f"{path}:18:13: duplicate topic id 'alpha' (first defined at line 9)"
     assert set(result.stderr.splitlines()) == {problem}
+
+
+def test_a_title_over_several_lines_is_shown_on_one(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    """A block scalar or a wrapped string would break every table row it is in."""
+    text = DEMO.replace("title: Demo\n", "title: |\n  Demo\n  over   two lines\n").replace(
+        "title: Alpha", 'title: "Al\\n   pha"'
+    )
+    assert mlpath("roadmap", "add", str(write_roadmap(text))).exit_code == 0
+    shown = json.loads(mlpath("roadmap", "show", "demo", "--json").stdout)["data"]
+    assert shown["title"] == "Demo over two lines"
+    assert shown["stages"][0]["topics"][0]["title"] == "Al pha"
+    listed = mlpath("roadmap", "list").stdout.splitlines()
+    assert any("Demo over two lines" in line for line in listed)
+    assert not any(line.strip() in ("Demo", "over two lines") for line in listed)

@@ -46,7 +46,7 @@ def render_detail(detail: RoadmapDetail, out: Out) -> None:
     follow = "followed" if detail.followed else "not followed"
     out.line((detail.title, "bold"), "  ", (detail.id, "grey50"))
     out.line(
-        f"{detail.topics} topics · {hours(detail.hours)} · {detail.percent:.0f}% done · "
+        f"{plural(detail.topics, 'topic')} · {hours(detail.hours)} · {detail.percent:.0f}% done · "
         f"{detail.checks_ticked}/{detail.checks} self-checks ticked · {follow}"
     )
     if detail.requires:
