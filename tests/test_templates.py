@@ -1,14 +1,16 @@
 """The built-in portfolio templates work the moment they are generated.
 
-Each template is generated with `mlpath new-project --no-input`, installed into one fresh
-virtual environment (the install step needs the package index or a pip cache), and then its
-own pipeline and test suite run with network access blocked by an unreachable proxy.
+Each template is generated with `mlpath new-project --no-input`, installed with its own
+`make install` (the versions its requirements-dev.lock pins) into one fresh virtual environment
+(the install step needs the package index or a pip cache), and then its own pipeline and test
+suite run with network access blocked by an unreachable proxy.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -40,6 +42,16 @@ def _drift(project: Path) -> bool:
     return bool(report["drift_detected"])
 
 
+def _pins(freeze: str) -> dict[str, str]:
+    """``name==version`` lines (pip freeze, a lock file) by normalised name."""
+    pairs = (
+        line.split("==", 1)
+        for line in freeze.splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pairs}
+
+
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -68,10 +80,15 @@ def test_generated_project_trains_tests_and_serves_offline(
     python = venv / "bin" / "python"
     env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.pop("PYTHONPATH", None)
-    _run([str(python), "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project, env, 1200)
+    make = ["make", f"PYTHON={python}"]
+    # As a learner installs: `make install`, the versions pinned by the project's
+    # requirements-dev.lock (the three templates' locks agree, so one venv holds them all).
+    _run([*make, "install"], project, env, 1200)
+    installed = _pins(_run([str(python), "-m", "pip", "freeze"], project, env))
+    pinned = _pins((project / "requirements-dev.lock").read_text(encoding="utf-8"))
+    assert pinned.items() <= installed.items(), "make install strayed from requirements-dev.lock"
 
     offline = {**env, **OFFLINE}
-    make = ["make", f"PYTHON={python}"]
     _run([*make, "data", "train", "evaluate"], project, offline)
     metrics = json.loads((project / "reports" / "metrics.json").read_text())
     assert metrics, "make evaluate wrote no metrics"
@@ -91,5 +108,5 @@ def test_generated_project_trains_tests_and_serves_offline(
     _run([*make, "lint"], project, offline)
     help_text = _run(["make"], project, offline)
     for target in ("install", "data", "train", "evaluate", "monitor", "shifted-batch", "test",
-                   "lint", "serve", "docker-build"):  # fmt: skip
+                   "lint", "serve", "docker-build", "docker-run", "lock"):  # fmt: skip
         assert target in help_text

@@ -1,0 +1,81 @@
+"""Pin every dependency of this project: requirements.lock and requirements-dev.lock.
+
+    python scripts/lock.py        (what `make lock` runs; it needs the package index)
+
+It installs the project into a throwaway virtual environment, the way a user would
+(`pip install .`), and writes what pip resolved, every package with its exact version, to
+requirements.lock: what the Docker image installs. Then it adds the dev extra in the same
+environment, keeping those runtime pins, and writes requirements-dev.lock: what `make install`
+and CI install. So the image serves with the versions the model was trained and tested with.
+
+Run it after changing a dependency in pyproject.toml, review the diff and commit both files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MADE = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+LOCKS = {
+    "requirements.lock": (
+        "The runtime dependencies, every package pinned: what the Docker image installs.",
+        f"Made by `make lock`: `pip install .` in a throwaway {MADE} venv, then pip freeze.",
+    ),
+    "requirements-dev.lock": (
+        "The runtime and dev dependencies, every package pinned: what make install and CI use.",
+        "Made by `make lock`: `pip install '.[dev]'` in the same venv, the runtime pins kept.",
+    ),
+}
+
+
+def _pip(python: Path, *args: str) -> str:
+    command = [str(python), "-m", "pip", "--disable-pip-version-check", *args]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        sys.exit(f"pip {' '.join(args)} failed:\n{run.stderr.strip()}")
+    return run.stdout
+
+
+def _pins(python: Path, project: str) -> list[str]:
+    frozen = _pip(python, "freeze", "--exclude-editable", "--exclude", project)
+    return [line for line in frozen.splitlines() if line.strip()]
+
+
+def _text(name: str, pins: list[str]) -> str:
+    what, how = LOCKS[name]
+    tail = "Do not edit by hand: change pyproject.toml, then run `make lock` again."
+    return "".join(f"# {line}\n" for line in (what, how, tail)) + "\n".join(pins) + "\n"
+
+
+def main() -> int:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    with tempfile.TemporaryDirectory(prefix="lock-") as scratch:
+        env = Path(scratch) / "venv"
+        print(f"resolving pyproject.toml in a throwaway {MADE} environment...")
+        venv.create(env, with_pip=True)
+        python = env / ("Scripts" if os.name == "nt" else "bin") / "python"
+        _pip(python, "install", "--quiet", ".")
+        texts = {"requirements.lock": _text("requirements.lock", _pins(python, project["name"]))}
+        runtime = Path(scratch) / "requirements.lock"
+        runtime.write_text(texts["requirements.lock"], encoding="utf-8")
+        _pip(python, "install", "--quiet", "-c", str(runtime), ".[dev]")
+        texts["requirements-dev.lock"] = _text(
+            "requirements-dev.lock", _pins(python, project["name"])
+        )
+    for name, text in texts.items():  # both or neither: each written whole, then renamed
+        (ROOT / f".{name}.tmp").write_text(text, encoding="utf-8")
+    for name in texts:
+        (ROOT / f".{name}.tmp").replace(ROOT / name)
+    print("wrote requirements.lock and requirements-dev.lock: review the diff, commit both")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
