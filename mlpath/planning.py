@@ -64,8 +64,9 @@ def plan(
             )
         if need.hours_per_week > HOURS_IN_WEEK:
             raise InvalidInputError(
-                f"--until {goal_day.isoformat()} cannot be made: {hours_left:g} h in "
-                f"{need.weeks} weeks is {need.hours_per_week:g} h a week, more than a week has"
+                f"--until {goal_day.isoformat()} cannot be made: {hours_left:,g} h in "
+                f"{need.weeks} week{'' if need.weeks == 1 else 's'} is "
+                f"{need.hours_per_week:,g} h a week, more than a week has"
             )
         per_week, source = need.hours_per_week, "until"
     planned = base.plan

@@ -31,9 +31,18 @@ RESOURCE_KINDS = ("course", "book", "video", "article", "docs", "exercise", "pap
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 TopicRef = Annotated[str, StringConstraints(pattern=TOPIC_REF_PATTERN, max_length=129)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
 # A title is one line wherever it is shown (a table row, a heading, a calendar entry): a YAML
 # block scalar or a wrapped string has its line breaks and runs of spaces made single spaces.
-Title = Annotated[Text, AfterValidator(lambda text: " ".join(text.split()))]
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    if not line:  # only characters Python counts as spaces (\x1c to \x1f, say)
+        raise ValueError("a title needs a visible character")
+    return line
+
+
+Title = Annotated[Text, AfterValidator(_one_line)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/$.?#][^\s]*$", max_length=2000)]
 
 

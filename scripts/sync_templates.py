@@ -33,7 +33,11 @@ def templates(root: Path = TEMPLATES) -> list[Path]:
 def shared_files(root: Path = TEMPLATES) -> list[Path]:
     """The shared files, relative to the source folder."""
     source = root / SOURCE
-    return sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    return sorted(
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(("~", ".pyc"))
+    )
 
 
 def drift(root: Path = TEMPLATES) -> list[Path]:
@@ -52,7 +56,7 @@ def sync(root: Path = TEMPLATES) -> list[Path]:
     """Write every copy that drifted; return what was written, as :func:`drift` names it."""
     written = drift(root)
     for copy in written:
-        source = root / SOURCE / copy.relative_to(copy.parts[0], TREE)
+        source = root / SOURCE / Path(*copy.parts[2:])  # past "template/{{...slug}}/"
         (root / copy).parent.mkdir(parents=True, exist_ok=True)
         (root / copy).write_bytes(source.read_bytes())
     return written

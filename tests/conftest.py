@@ -73,7 +73,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "learner@example.com")
     # The width and height a shell (or a test runner's worker) exports would change layouts;
     # a test that wants a width sets COLUMNS itself.
-    for name in ("MLPATH_DEBUG", "NO_COLOR", "VISUAL", "EDITOR", "COLUMNS", "LINES"):
+    # FORCE_COLOR and PYTHON_COLORS would colour Python's own tracebacks (3.13) and output.
+    for name in ("MLPATH_DEBUG", "NO_COLOR", "FORCE_COLOR", "PYTHON_COLORS", "VISUAL", "EDITOR",
+                 "COLUMNS", "LINES"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     _HomeGuard.violations.clear()
     _HomeGuard.active = True

@@ -275,7 +275,11 @@ def _reaches_mlpath(traceback: bytes) -> bool:
     modules, the standard library, and the import finders that `.pth` files put on
     `sys.meta_path`, which live in site-packages (setuptools' distutils shim, an editable
     install's finder). An installed package mlpath imports (Typer, rich, ...) is only ever
-    reached through mlpath's own frames, so those frames are what count."""
+    reached through mlpath's own frames, so those frames are what count; except in a
+    callback Python runs on its own (a `__del__`, a weakref or gc callback), whose traceback
+    ("Exception ignored in") shows only the callback's frames and which start-up never runs."""
+    if b"Exception ignored in" in traceback:
+        return True
     for file, function in _FRAME.findall(traceback):
         if function == b"_run_code" or file.startswith(_PACKAGE):
             return True
@@ -327,6 +331,7 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(
     part is Python's and is not counted. Any traceback through mlpath's code, and so through
     a package it imports (Typer, rich, ...), is."""
     delays = [i * 0.003 for i in range(50)]
+    past_start_up = 0
     for delay in delays:
         run = subprocess.Popen(
             [sys.executable, "-m", "mlpath", "status"],
@@ -337,8 +342,12 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(
         _, err = run.communicate(timeout=30)
         if b"Traceback" in err and not _reaches_mlpath(err):
             continue  # Python's own start-up, before mlpath runs
+        past_start_up += 1
         assert b"Traceback" not in err, (delay, err.decode())
         assert run.returncode in (0, 130, -signal.SIGINT), (delay, run.returncode)
+    # Python's start-up takes tens of milliseconds even on a loaded machine: most of the 0 to
+    # 150 ms the signals span is mlpath's, so a test that excused every run would prove nothing.
+    assert past_start_up >= len(delays) // 4, f"only {past_start_up} runs got past start-up"
 
 
 _SIGNAL_WHILE_A_CLASS_IS_BUILT = """

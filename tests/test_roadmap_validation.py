@@ -508,3 +508,14 @@ def test_a_title_over_several_lines_is_shown_on_one(
     listed = mlpath("roadmap", "list").stdout.splitlines()
     assert any("Demo over two lines" in line for line in listed)
     assert not any(line.strip() in ("Demo", "over two lines") for line in listed)
+
+
+def test_a_title_of_nothing_but_separators_is_refused_where_it_is(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    """Python counts \\x1c to \\x1f as spaces: collapsed, such a title would be empty."""
+    path = write_roadmap(DEMO.replace("title: Alpha", 'title: "\\x1c\\x1f"'))
+    result = mlpath("roadmap", "add", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "a title needs a visible character" in result.stderr
+    assert f"{path}:" in result.stderr

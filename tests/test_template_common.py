@@ -82,3 +82,17 @@ def test_a_generated_project_sends_docker_only_its_own_model_and_the_lock(
     assert (project / ".python-version").read_text().strip() == "3.11"
     licence = (project / "LICENSE").read_text()
     assert licence.startswith("MIT License\n") and "{%" not in licence
+
+
+@pytest.mark.parametrize(
+    ("licence", "first"),
+    [("BSD-3-Clause", "BSD 3-Clause License"), ("Apache-2.0", "Apache License")],
+)
+def test_every_licence_starts_on_its_first_line(
+    mlpath: Callable[..., Result], tmp_path: Path, licence: str, first: str
+) -> None:
+    made = mlpath("new-project", "sentiment", "Licensed", "--dir", str(tmp_path), "--no-input",
+                  "--set", f"license={licence}")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    text = (tmp_path / "licensed" / "LICENSE").read_text()
+    assert text.splitlines()[0].strip() == first and "{%" not in text

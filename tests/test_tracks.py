@@ -589,6 +589,9 @@ def test_a_deleted_followed_track_falls_back_to_the_roadmaps(mlpath: Run, home: 
         "`mlpath track unfollow` forgets it."
     )
     assert lines[1].startswith("Your path · 4 roadmaps")
+    followed = mlpath("roadmap", "follow", "demo")
+    assert followed.exit_code == 0 and "While you follow" not in followed.stdout
+    assert data(mlpath("roadmap", "follow", "demo", "--json"), "roadmap follow")["track"] is None
     gone = mlpath("track", "unfollow").stdout.splitlines()
     assert gone[0] == "Stopped following track mini (its file is gone)"
     assert status(mlpath)["track_missing"] is None

@@ -70,7 +70,8 @@ def _follow(roadmap: str, follow: bool, as_json: bool) -> None:
     with Store.open(create=True) as store:
         was = roadmap in followed(catalog, store)
         now = set_followed(catalog, store, roadmap, follow)
-        track = registers.setting(store, registers.TRACK_KEY)
+        chosen = registers.setting(store, registers.TRACK_KEY)
+        track = chosen if chosen in catalog.tracks else None  # a deleted track is no path
         result = roadmap_ops.FollowResult(roadmap, now, was != follow, track)
     emit("roadmap follow" if follow else "roadmap unfollow", result, as_json, text.render_follow)
 
