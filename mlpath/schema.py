@@ -38,7 +38,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 def _one_line(text: str) -> str:
     line = " ".join(text.split())
     if not line:  # only characters Python counts as spaces (\x1c to \x1f, say)
-        raise ValueError("a title needs a visible character")
+        raise ValueError("must have a visible character, not only spacing characters")
     return line
 
 
@@ -218,6 +218,8 @@ def _problem(located: Located, err: Any, root: type[BaseModel]) -> Problem:
         return located.problem(loc, f"'{name}' must be greater than 0; got {value!r}")
     if kind == "less_than_equal":
         return located.problem(loc, f"'{name}' must be at most 1000; got {value!r}")
+    if kind == "value_error":  # a validator of ours: its message is written to follow the name
+        return located.problem(loc, f"'{name}' {err['ctx']['error']}")
     return located.problem(loc, f"'{name}': {err['msg']}")
 
 

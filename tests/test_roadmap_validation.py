@@ -517,5 +517,7 @@ def test_a_title_of_nothing_but_separators_is_refused_where_it_is(
     path = write_roadmap(DEMO.replace("title: Alpha", 'title: "\\x1c\\x1f"'))
     result = mlpath("roadmap", "add", str(path))
     assert result.exit_code == 1
-    assert result.stderr.count("\n") == 1 and "a title needs a visible character" in result.stderr
+    assert (
+        result.stderr.count("\n") == 1 and "'title' must have a visible character" in result.stderr
+    )
     assert f"{path}:" in result.stderr
