@@ -130,75 +130,9 @@ def test_dockerfile_follows_the_hadolint_basics(dockerfile: list[str]) -> None:
     assert cmd.removeprefix("CMD ").startswith("["), "JSON-form CMD"
 
 
-# Reproducible installs: the two lock files, and who installs from which.
-PIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?==[A-Za-z0-9.+!_-]+")
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _pins(project_root: Path, name: str) -> dict[str, str]:
-    lines = (project_root / name).read_text().splitlines()
-    assert lines and lines[0].startswith("#"), f"{name} starts with how it was made"
-    for line in lines:
-        assert line.startswith("#") or PIN.fullmatch(line), f"{name}: not name==version: {line!r}"
-    pins = [line.split("==") for line in lines if not line.startswith("#")]
-    return {_canonical(name): version for name, version in pins}
-
-
-def _names(requirements: list[str]) -> set[str]:
-    return {_canonical(re.match(r"[A-Za-z0-9._-]+", req).group()) for req in requirements}
-
-
-def _recipe(project_root: Path, target: str) -> str:
-    makefile = (project_root / "Makefile").read_text()
-    found = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
-    assert found, f"no `make {target}`"
-    return found.group(1)
-
-
-def test_the_locks_pin_every_dependency_and_agree(
-    project_root: Path, pyproject: dict[str, Any]
-) -> None:
-    runtime = _pins(project_root, "requirements.lock")
-    dev = _pins(project_root, "requirements-dev.lock")
-    project = pyproject["project"]
-    assert _names(project["dependencies"]) <= set(runtime)
-    assert _names(project["optional-dependencies"]["dev"]) <= set(dev)
-    # The image (runtime lock) runs exactly the versions make install trained with (dev lock).
-    assert {name: dev.get(name) for name in runtime} == runtime
-    assert _canonical(project["name"]) not in set(runtime) | set(dev)
-
-
-def test_make_install_and_ci_install_from_the_dev_lock(
-    project_root: Path, workflow: dict[str, Any]
-) -> None:
-    install = _recipe(project_root, "install")
-    assert re.search(r"pip install -c requirements-dev\.lock -e \"?\.\[dev\]", install)
+# The lock files themselves, the Makefile and the Dockerfile: tests/test_locks.py.
+def test_ci_installs_only_through_make_install(workflow: dict[str, Any]) -> None:
     for name in ("test", "docker"):
         assert any("make install" in run for run in _runs(workflow["jobs"][name])), name
     runs = [run for job in workflow["jobs"].values() for run in _runs(job)]
     assert not [run for run in runs if "pip install" in run], "CI installs only via make install"
-    assert "scripts/lock.py" in _recipe(project_root, "lock")
-    assert "requirements-dev.lock" in (project_root / "scripts" / "lock.py").read_text()
-
-
-def test_dockerfile_installs_the_lock_before_it_copies_the_source(dockerfile: list[str]) -> None:
-    def first(pattern: str) -> int:
-        return next(i for i, line in enumerate(dockerfile) if re.search(pattern, line))
-
-    copy_lock = first(r"^COPY requirements\.lock ")
-    install_lock = first(r"^RUN pip install .*-r requirements\.lock")
-    copy_src = first(r"^COPY src ")
-    install_package = first(r"^RUN pip install [^&]* \.( |$)")
-    assert copy_lock < install_lock < copy_src < install_package
-    assert "--no-deps" in dockerfile[install_package], "the lock alone decides the versions"
-    assert "rm -rf build src" in dockerfile[install_package], "no build leftovers in the image"
-
-
-def test_make_docker_run_serves_the_image_on_port(project_root: Path) -> None:
-    assert re.search(
-        r"docker run --rm -p 127\.0\.0\.1:\$\(PORT\):8000 \$\(IMAGE\)",
-        _recipe(project_root, "docker-run"),
-    )
