@@ -15,7 +15,8 @@ def _stop_early(signum: int, frame: object) -> None:
 _signal.signal(_signal.SIGINT, _stop_early)
 _signal.signal(_signal.SIGTERM, _stop_early)
 
-import gc  # noqa: E402 - after the handlers, on purpose
+import _thread  # noqa: E402 - after the handlers, on purpose
+import gc  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from typing import NoReturn  # noqa: E402
@@ -30,10 +31,28 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
 
+def _signal_again(unraisable: "sys.UnraisableHookArgs") -> None:
+    """Deliver again a Ctrl-C or SIGTERM that landed where Python cannot raise it.
+
+    A signal's exception raised inside a callback Python runs on its own (the weakref
+    callback that frees an import's module lock after every import, a `__del__`, a gc
+    callback) is swallowed: Python prints "Exception ignored in ... KeyboardInterrupt" and
+    carries on as if no key was pressed. Instead the signal is sent again from a thread, so
+    it arrives a moment later in ordinary code and unwinds as usual. Anything else that
+    Python could not raise is reported as Python reports it."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _thread.start_new_thread(_thread.interrupt_main, (signal.SIGINT,))
+    elif isinstance(unraisable.exc_value, Terminated):
+        _thread.start_new_thread(_thread.interrupt_main, (signal.SIGTERM,))
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
 def main() -> None:
     # From here Ctrl-C and SIGTERM unwind the stack: open transactions roll back, `finally`
     # blocks remove staging folders and temp files, and the exit status says what happened.
     try:
+        sys.unraisablehook = _signal_again
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _on_sigterm)
         # A run lives for a fraction of a second but allocates hundreds of thousands of
