@@ -358,7 +358,7 @@ def recall_due(
     """How many finished topics are due for a recall (read from the cards, without the
     scheduler); ``known``: the topics of the catalogue (a card whose roadmap was removed is
     not counted, as `recall` does not list it)."""
-    from mlpath.recall_core import parse, pushed_back, stamp
+    from mlpath.recall_core import stamp, still_due
     from mlpath.store import recall
 
     now = now or dt.datetime.now(dt.UTC)
@@ -366,7 +366,7 @@ def recall_due(
     return sum(
         1
         for topic, due, last in recall.due_by(store, stamp(now))
-        if topic in known and pushed_back(parse(due), parse(last), pauses) <= now
+        if topic in known and still_due(due, last, pauses, now)
     )
 
 

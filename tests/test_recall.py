@@ -16,9 +16,11 @@ from typing import Any
 
 import fsrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlpath import dates, progress, recall
-from mlpath.recall_core import parse, pushed_back
+from mlpath.recall_core import parse, pushed_back, stamp, still_due
 from mlpath.roadmaps import load_catalog
 from mlpath.store import Store
 from mlpath.store import recall as recall_store
@@ -97,6 +99,28 @@ def test_break_weeks_push_reviews_back(
         sorted(dates.week_index(w) for w in breaks),
     )
     assert moved == dt.datetime.combine(dt.date.fromisoformat(expected), noon, UTC)
+
+
+_MOMENTS = st.datetimes(
+    min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 12, 31), timezones=st.just(UTC)
+).map(lambda moment: moment.replace(microsecond=0))
+
+
+@given(
+    moments=st.lists(_MOMENTS, min_size=3, max_size=3),
+    pauses=st.lists(st.integers(105_340, 105_920), max_size=30, unique=True),
+)
+def test_status_counts_a_card_due_as_recall_lists_it(
+    moments: list[dt.datetime], pauses: list[int]
+) -> None:
+    """``still_due``, what status counts with (reading weeks off the stamps), agrees with
+    ``pushed_back``, what `recall` lists with, for any stamps and breaks."""
+    last, due, now = sorted(moments)
+    breaks = sorted(pauses)
+    expected = pushed_back(due, last, breaks) <= now
+    assert still_due(stamp(due), stamp(last), breaks, now) == expected
+    offset = dt.timezone(dt.timedelta(hours=-7))  # a stamp not in the store's own format
+    assert still_due(due.astimezone(offset).isoformat(), stamp(last), breaks, now) == expected
 
 
 def test_a_break_does_not_pile_reviews_up_on_the_monday_after(
