@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +63,93 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) ->
     return done.stdout
 
 
+# What the MLflow store holds after `make train evaluate`, read by the project's own Python.
+_READ_STORE = """
+import json, sys
+from mlflow import MlflowClient
+client = MlflowClient()
+run = client.get_run(json.load(open("models/run.json"))["run_id"])
+print(json.dumps({
+    "status": run.info.status,
+    "params": run.data.params,
+    "metrics": sorted(run.data.metrics),
+    "model": [a.path for a in client.list_artifacts(run.info.run_id, "model")],
+    "figures": [a.path for a in client.list_artifacts(run.info.run_id, "figures")],
+}))
+"""
+
+# /health of the app as the server builds it (lifespan included), without a port.
+_HEALTH = """
+import json
+from fastapi.testclient import TestClient
+from {package}.api import create_app
+with TestClient(create_app()) as client:
+    print(json.dumps(client.get("/health").json()))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _tracked_and_registered(
+    project: Path, python: Path, make: list[str], env: dict[str, str]
+) -> None:
+    """`make train evaluate` logged one MLflow run; `make register` promotes it and the API
+    serves the export; `make ui` answers over the same store."""
+    stored = json.loads(_run([str(python), "-c", _READ_STORE], project, env))
+    assert stored["status"] == "FINISHED"
+    assert "seed" in stored["params"]
+    assert any(k.startswith("data.") and k.endswith(".sha256") for k in stored["params"])
+    assert "headline" in stored["metrics"] and len(stored["metrics"]) > 5
+    assert stored["model"] and stored["figures"], stored
+
+    first = _run([*make, "register"], project, env)
+    assert "version 1: promoted to champion" in first, first
+    again = _run([*make, "register"], project, env)
+    assert "already the champion" in again, again
+    meta = json.loads((project / "models" / "registered" / "registered.json").read_text())
+    assert meta["version"] == 1 and meta["files"]
+    package = json.loads((project / ".mlpath-project.json").read_text())["answers"]["package_name"]
+    health = json.loads(_run([str(python), "-c", _HEALTH.format(package=package)], project, env))
+    assert health["model_source"] == "registry", health
+    assert health["registered_model"]["version"] == 1
+
+    port = _free_port()
+    ui = subprocess.Popen(
+        [*make, "ui", f"MLFLOW_PORT={port}"], cwd=project, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        url = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=10"
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    found = json.load(answer)
+                break
+            except OSError:
+                assert ui.poll() is None, f"make ui ended: {ui.stderr.read() if ui.stderr else ''}"
+                assert time.monotonic() < deadline, "make ui did not answer within 2 minutes"
+                time.sleep(1)
+        names = [experiment["name"] for experiment in found["experiments"]]
+        assert any(name != "Default" for name in names), names
+    finally:
+        os.killpg(ui.pid, signal.SIGTERM)
+        try:
+            ui.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(ui.pid, signal.SIGKILL)
+            ui.wait()
+    status = _run(["git", "-C", str(project), "status", "--porcelain"], project, env)
+    stray = [line for line in status.splitlines() if "mlflow" in line or "mlruns" in line
+             or "models/" in line]  # fmt: skip
+    assert not stray, f"the MLflow store or a model is not git-ignored: {stray}"
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_generated_project_trains_tests_and_serves_offline(
     template: str,
@@ -95,6 +185,7 @@ def test_generated_project_trains_tests_and_serves_offline(
     figures = list((project / "reports" / "figures").glob("*.png"))
     assert len(figures) >= 2, "make evaluate drew no figures"
     assert all(f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for f in figures)
+    _tracked_and_registered(project, python, make, offline)
     _run([*make, "monitor"], project, offline)  # the held-out batch: the same distribution
     assert not _drift(project), "an unshifted batch was flagged"
     _run([*make, "shifted-batch"], project, offline)
@@ -108,5 +199,6 @@ def test_generated_project_trains_tests_and_serves_offline(
     _run([*make, "lint"], project, offline)
     help_text = _run(["make"], project, offline)
     for target in ("install", "data", "train", "evaluate", "monitor", "shifted-batch", "test",
-                   "lint", "serve", "docker-build", "docker-run", "lock"):  # fmt: skip
+                   "lint", "serve", "docker-build", "docker-run", "lock", "register",
+                   "ui"):  # fmt: skip
         assert target in help_text

@@ -6,7 +6,7 @@ gets tested); only sizes and paths are shrunk, which keeps the whole suite fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,15 @@ def small_copy(params: Params, root: Path, seed: int | None = None) -> Params:
 
 
 MakeParams = Callable[..., Params]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _untracked() -> Iterator[None]:
+    """The pipeline runs of the tests are not logged to the project's MLflow store (mlflow.db):
+    ``TRACKING=off``. test_tracking.py turns tracking on against a temporary store of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKING", "off")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,6 +16,15 @@ from testkit import PROJECT_PARAMS, Trained, run_pipeline, small_params
 # `<package>.api` builds its app at import time from params.yaml; point it at this project's file
 # so the tests also run when pytest is started from another directory.
 os.environ.setdefault("PARAMS_PATH", str(PROJECT_PARAMS))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _untracked() -> Iterator[None]:
+    """The pipeline runs of the tests are not logged to the project's MLflow store (mlflow.db):
+    ``TRACKING=off``. test_tracking.py turns tracking on against a temporary store of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKING", "off")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,15 @@ import pytest
 from {{cookiecutter.package_name}}.config import Config
 
 from .helpers import PipelineRun, make_config, run_pipeline
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _untracked() -> Iterator[None]:
+    """The pipeline runs of the tests are not logged to the project's MLflow store (mlflow.db):
+    ``TRACKING=off``. test_tracking.py turns tracking on against a temporary store of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKING", "off")
+        yield
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 from sklearn.model_selection import GroupKFold, KFold, RepeatedKFold, learning_curve
 
-from . import figures
+from . import figures, tracking
 from .config import Params, run_step
 from .data import (
     FEATURE_COLUMNS,
@@ -283,6 +283,14 @@ def run(params: Params) -> dict[str, Any]:
         report, models[MAIN_MODEL], test, params.evaluation.figures_dir
     )
     write_report(report, params.artifacts.metrics_path)
+    tracking.log_evaluation(
+        report,
+        tracking.Headline(
+            f"test.{MAIN_MODEL}.rmse", report["test"][MAIN_MODEL]["rmse"], greater_is_better=False
+        ),
+        [params.evaluation.figures_dir, params.artifacts.metrics_path],
+        tracking.run_file_for(params.artifacts.model_path),
+    )
     for name, metrics in test_scores.items():
         logger.info(
             "test %-24s rmse=%.4f mae=%.4f r2=%.4f",

@@ -28,8 +28,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from . import tracking
 from .config import Params, run_step
-from .data import FEATURE_COLUMNS, TARGET_COLUMN, load_processed
+from .data import FEATURE_COLUMNS, TARGET_COLUMN, TRAIN_FILENAME, load_processed
 from .features import build_preprocessor
 
 logger = logging.getLogger(__name__)
@@ -154,10 +155,18 @@ def load_models(params: Params) -> Models:
 
 
 def run(params: Params) -> Models:
-    """Load the training split, fit all models and save them."""
+    """Load the training split, fit all models and save them, as one tracked MLflow run."""
     train = load_processed(params.data.processed_dir, "train")
-    models = fit_models(train, params)
-    save_models(models, params)
+    with tracking.training_run(
+        params.model_dump(mode="json"),
+        [params.data.processed_dir / TRAIN_FILENAME],
+        tracking.run_file_for(params.artifacts.model_path),
+        tags={"model": MAIN_MODEL},
+    ) as tracked:
+        models = fit_models(train, params)
+        save_models(models, params)
+        if tracked is not None:
+            tracked.log_model(params.artifacts.model_path)
     return models
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import tracking
 from .config import Params, load_params
 from .data import load_raw, load_source
 from .features import split_ratings
@@ -272,6 +273,17 @@ def run_evaluation(params: Params, figures: bool = True) -> dict[str, Any]:
 
         for path in write_evaluation_figures(report, params.paths.figures_dir):
             logger.info("wrote %s", path)
+    k = cfg.k
+    tracking.log_evaluation(
+        report,
+        tracking.Headline(
+            f"final_model.item_knn.ndcg@{k}",
+            report["final_model"]["models"]["item_knn"]["ndcg_at_k"],
+            greater_is_better=True,
+        ),
+        [params.paths.figures_dir, params.paths.metrics_path],
+        tracking.run_file_for(params.paths.model_path),
+    )
     return report
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import tracking
 from .config import Params, load_params
-from .data import RATING_DTYPES, load_raw
+from .data import ITEMS_FILE, RATING_DTYPES, RATINGS_FILE, load_raw
 from .features import split_ratings as make_split
 from .model import Recommender
 
@@ -45,9 +46,16 @@ def load_split(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def run_training(params: Params) -> Recommender:
     """The whole training step; returns the fitted model (also saved to paths.model_path)."""
-    train, test, items = split_ratings(params)
-    model = Recommender.fit(train, items, params.model)
-    model.save(params.paths.model_path)
+    with tracking.training_run(
+        params.model_dump(mode="json"),
+        [params.paths.raw_dir / RATINGS_FILE, params.paths.raw_dir / ITEMS_FILE],
+        tracking.run_file_for(params.paths.model_path),
+    ) as tracked:
+        train, test, items = split_ratings(params)
+        model = Recommender.fit(train, items, params.model)
+        model.save(params.paths.model_path)
+        if tracked is not None:
+            tracked.log_model(params.paths.model_path)
     logger.info(
         "fitted item-kNN on %d ratings (%d held out for test); saved to %s",
         len(train),

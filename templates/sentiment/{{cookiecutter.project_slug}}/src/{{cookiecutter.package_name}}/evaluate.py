@@ -37,7 +37,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from . import figures
+from . import figures, tracking
 from .config import Config, run_step
 from .data import LABEL_COLUMN, LABELS, TEXT_COLUMN, load_split, split_reviews
 from .predict import Classifier, load_model
@@ -319,6 +319,16 @@ def evaluate(config: Config) -> dict[str, Any]:
     metrics_path = config.resolve(config.paths.metrics)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    tracking.log_evaluation(
+        metrics,
+        tracking.Headline(
+            "holdout.scores.model.roc_auc",
+            holdout["scores"]["model"]["roc_auc"],
+            greater_is_better=True,
+        ),
+        [config.resolve(config.paths.figures), metrics_path],
+        tracking.run_file_for(config.resolve(config.paths.model)),
+    )
     for name in CANDIDATES:
         summary = repeated["scores"][name]
         logger.info(

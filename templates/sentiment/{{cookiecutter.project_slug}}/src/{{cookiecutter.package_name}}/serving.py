@@ -10,14 +10,15 @@
   duration, request id; never the body or the query string) and sets ``X-Request-ID``.
 - ``load_at_startup`` loads the model once, when the server starts, and records why not if it
   cannot: no request ever loads (or half-loads) a model, and /health tells an orchestrator the
-  truth.
+  truth. It serves the registered champion when ``make register`` exported one next to the
+  model file (``models/registered/``), else the latest trained model; ``MODEL_SOURCE=latest``
+  chooses the latest.
 
 Everything here is Starlette, FastAPI and the standard library.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -36,7 +37,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .tracking import fingerprint
+
 MAX_REQUEST_BYTES_ENV_VAR = "MAX_REQUEST_BYTES"
+MODEL_SOURCE_ENV_VAR = "MODEL_SOURCE"
+MODEL_SOURCES = ("registry", "latest")
+REGISTERED_DIR = "registered"  # what `make register` exports, next to the model file
+REGISTERED_META = "registered.json"
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000  # 1 MB: far above any valid request, far below harm
 MAX_ERRORS = 20  # validation errors listed in one 422 body; error_count gives the total
 MAX_LOC_CHARS = 64  # a location can hold a client's key (an unknown field): keep it short
@@ -356,6 +363,37 @@ def harden(app: FastAPI, max_bytes: int | None = None) -> None:
 # --------------------------------------------------------------------------- the model
 
 
+class RegisteredModel(BaseModel):
+    """Which registry version is served: what ``make register`` wrote in registered.json."""
+
+    name: str
+    version: int
+    run_id: str
+    files: dict[str, str]  # file name -> SHA-256 of what was exported
+
+
+def choose_model_file(latest: Path) -> tuple[Path, RegisteredModel | None]:
+    """The file to serve: the registered champion exported beside ``latest``, else ``latest``.
+
+    ``$MODEL_SOURCE`` may say ``latest`` (serve what `make train` wrote last, registered or
+    not) or ``registry`` (the default: the champion when there is one). An export whose
+    registered.json cannot be read is not served: the error names the file to fix.
+    """
+    source = os.environ.get(MODEL_SOURCE_ENV_VAR, "").strip().lower() or "registry"
+    if source not in MODEL_SOURCES:
+        raise ValueError(f"{MODEL_SOURCE_ENV_VAR} must be registry or latest, got {source!r}")
+    exported = latest.parent / REGISTERED_DIR
+    if source == "latest" or not (exported / REGISTERED_META).is_file():
+        return latest, None
+    meta_path = exported / REGISTERED_META
+    try:
+        meta = RegisteredModel.model_validate_json(meta_path.read_bytes())
+    except ValueError as error:
+        kind = error.__class__.__name__
+        raise ValueError(f"{meta_path} is not a registry export ({kind})") from None
+    return exported / latest.name, meta
+
+
 @dataclass(frozen=True)
 class LoadedModel:
     """What the server knows about its model; fixed when it starts, read by every request."""
@@ -364,6 +402,8 @@ class LoadedModel:
     path: Path | None
     version: str | None  # "sha256:" and the first 12 hex digits of the model file
     problem: str | None  # why there is no model; None once loaded
+    source: Literal["registry", "latest"] | None = None
+    registered: RegisteredModel | None = None
 
     @property
     def loaded(self) -> bool:
@@ -380,11 +420,7 @@ NOT_STARTED = LoadedModel(
 
 def file_version(path: Path) -> str:
     """A short content hash of the model file: which model answered, in logs and /health."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()[:12]}"
+    return f"sha256:{fingerprint(path)[:12]}"
 
 
 def load_at_startup(
@@ -392,14 +428,28 @@ def load_at_startup(
 ) -> LoadedModel:
     """Load the model once; a missing or broken model is recorded, logged and served as 503."""
     try:
-        path = resolve_path()
-    except Exception as error:  # no params file, or an invalid one
+        path, registered = choose_model_file(resolve_path())
+    except Exception as error:  # no params file, an invalid one, or a broken registry export
         problem = f"could not resolve the model path ({type(error).__name__}): see the server log"
         log_event(logger, logging.ERROR, "model_unavailable", reason=problem, error=error)
         return LoadedModel(model=None, path=None, version=None, problem=problem)
+    source: Literal["registry", "latest"] = "latest" if registered is None else "registry"
     if not path.is_file():
         problem = f"no trained model ({path.name}): run `make train`, then restart the server"
+        if registered is not None:
+            problem = (
+                f"the registry export lacks {path.name}: run `make register` again, "
+                f"or serve the latest model with {MODEL_SOURCE_ENV_VAR}=latest"
+            )
         log_event(logger, logging.WARNING, "model_unavailable", path=path, reason=problem)
+        return LoadedModel(model=None, path=path, version=None, problem=problem)
+    if registered is not None and registered.files.get(path.name) != fingerprint(path):
+        problem = (
+            f"the registry export of {path.name} does not match its registered.json (an "
+            f"export cut short, or an edited file): run `make register` again, or serve the "
+            f"latest model with {MODEL_SOURCE_ENV_VAR}=latest"
+        )
+        log_event(logger, logging.ERROR, "model_unavailable", path=path, reason=problem)
         return LoadedModel(model=None, path=path, version=None, problem=problem)
     try:
         version = file_version(path)
@@ -413,8 +463,23 @@ def load_at_startup(
             logger, logging.ERROR, "model_unavailable", path=path, reason=problem, error=error
         )
         return LoadedModel(model=None, path=path, version=None, problem=problem)
-    log_event(logger, logging.INFO, "model_loaded", path=path, model_version=version)
-    return LoadedModel(model=model, path=path, version=version, problem=None)
+    log_event(
+        logger,
+        logging.INFO,
+        "model_loaded",
+        path=path,
+        model_version=version,
+        source=source,
+        registered_version=registered.version if registered else None,
+    )
+    return LoadedModel(
+        model=model,
+        path=path,
+        version=version,
+        problem=None,
+        source=source,
+        registered=registered,
+    )
 
 
 def loaded_model(request: Request) -> LoadedModel:
@@ -441,6 +506,9 @@ class HealthResponse(BaseModel):
     model_loaded: bool
     model_file: str | None
     model_version: str | None
+    # "registry": the champion `make register` exported; "latest": what `make train` wrote last
+    model_source: Literal["registry", "latest"] | None
+    registered_model: RegisteredModel | None
     detail: str | None
     version: str
 
@@ -453,6 +521,8 @@ def health(request: Request, version: str) -> tuple[HealthResponse, int]:
         model_loaded=state.loaded,
         model_file=state.path.name if state.path else None,
         model_version=state.version,
+        model_source=state.source,
+        registered_model=state.registered,
         detail=state.problem,
         version=version,
     )

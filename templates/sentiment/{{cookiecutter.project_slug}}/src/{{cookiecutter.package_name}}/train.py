@@ -25,8 +25,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
+from . import tracking
 from .config import Config, run_step
-from .data import LABEL_COLUMN, TEXT_COLUMN, load_split
+from .data import LABEL_COLUMN, TEXT_COLUMN, load_split, split_path
 from .features import build_vectorizer
 from .lexicon import LexiconClassifier, LexiconFeatures
 
@@ -109,11 +110,19 @@ def save_artifact(artifact: object, path: Path) -> Path:
 def train(config: Config) -> TrainedModels:
     """Train on the processed training split and save the three artefacts."""
     train_frame = load_split(config, "train")
-    with single_threaded_blas():
-        model, baseline, lexicon = fit_models(config, train_frame)
-    model_path = save_artifact(model, config.resolve(config.paths.model))
-    baseline_path = save_artifact(baseline, config.resolve(config.paths.baseline))
-    lexicon_path = save_artifact(lexicon, config.resolve(config.paths.lexicon))
+    served = config.resolve(config.paths.model)
+    # The project root is where this machine keeps it: not a parameter of the experiment.
+    settings = config.model_dump(mode="json", exclude={"root"})
+    with tracking.training_run(
+        settings, [split_path(config, "train")], tracking.run_file_for(served)
+    ) as tracked:
+        with single_threaded_blas():
+            model, baseline, lexicon = fit_models(config, train_frame)
+        model_path = save_artifact(model, served)
+        baseline_path = save_artifact(baseline, config.resolve(config.paths.baseline))
+        lexicon_path = save_artifact(lexicon, config.resolve(config.paths.lexicon))
+        if tracked is not None:
+            tracked.log_model(model_path)
     vocabulary_size = len(vectorizer_of(model).vocabulary_)
     logger.info(
         "Trained on %d reviews (vocabulary: %d n-grams, lexicon feature: %s); saved %s, %s, %s",
