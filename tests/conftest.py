@@ -56,11 +56,11 @@ class _HomeGuard:
 sys.addaudithook(_HomeGuard.audit)
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """MLPATH_HOME and HOME in a temp folder; git identity pinned; the real home guarded."""
-    home = tmp_path / "home"
-    data = tmp_path / "mlpath-home"
+def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
+    """Point HOME, MLPATH_HOME and the XDG folders into ``root``, pin the git identity and drop
+    the variables that would change output; returns the MLPATH_HOME folder (not yet made)."""
+    home = root / "home"
+    data = root / "mlpath-home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("MLPATH_HOME", str(data))
@@ -77,6 +77,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for name in ("MLPATH_DEBUG", "NO_COLOR", "FORCE_COLOR", "PYTHON_COLORS", "VISUAL", "EDITOR",
                  "COLUMNS", "LINES"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """MLPATH_HOME and HOME in a temp folder; git identity pinned; the real home guarded."""
+    data = isolate(monkeypatch, tmp_path)
     _HomeGuard.violations.clear()
     _HomeGuard.active = True
     try:
@@ -96,6 +103,11 @@ class Result:
 @pytest.fixture
 def mlpath() -> Callable[..., Result]:
     """Run the CLI in-process, like a user would from a shell (stdout and stderr apart)."""
+    return mlpath_runner()
+
+
+def mlpath_runner() -> Callable[..., Result]:
+    """The ``mlpath`` fixture's runner, for a fixture of a wider scope that builds data once."""
     from mlpath.cli.app import app
 
     runner = CliRunner()

@@ -34,8 +34,9 @@ from tests.test_migrations import (
 
 Run = Callable[..., Result]
 MIGRATION_KILLS = 12
+MIGRATION_SHARE = 0.35
 UNDO_KILLS = 16
-UNDO_ENTRIES = 20_000
+UNDO_ENTRIES = 8_000
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -139,7 +140,9 @@ def test_kill_9_during_migration_leaves_the_old_store_or_the_new_one(
     tmp_path: Path, mlpath_exe: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     started = time.perf_counter()
-    big = build_big_v5_store(tmp_path / "big.db")
+    # A third of the big store: long enough a migration (over a second) for the kills to
+    # land in its every phase, which are spread over however long it takes.
+    big = build_big_v5_store(tmp_path / "big.db", share=MIGRATION_SHARE)
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     killed: list[Killed] = []

@@ -546,11 +546,11 @@ def events_digest(path: Path) -> str:
         conn.close()
 
 
-def build_big_v5_store(dest: Path, seed: int = 5) -> BigStore:
+def build_big_v5_store(dest: Path, seed: int = 5, share: float = 1.0) -> BigStore:
     """A copy of the v5 fixture with about 100,000 more topic changes and 10,000 more journal
-    entries, inserted with plain sqlite3 into the old schema (the old trigger keeps
-    topic_state by the old rule). Times are random, so that ids are not in time order, and
-    a fifth of the changes fall within ten minutes, so that many share a second."""
+    entries (``share`` of them), inserted with plain sqlite3 into the old schema (the old
+    trigger keeps topic_state by the old rule). Times are random, so that ids are not in time
+    order, and a fifth of the changes fall within ten minutes, so that many share a second."""
     shutil.copyfile(FIXTURES / "v5.db", dest)
     rng = random.Random(seed)
     topics = (
@@ -580,7 +580,7 @@ def build_big_v5_store(dest: Path, seed: int = 5) -> BigStore:
     try:
         conn.execute("BEGIN")
         changes = []
-        for i in range(BIG_TOPIC_ROWS):
+        for i in range(round(BIG_TOPIC_ROWS * share)):
             offset = rng.randrange(600) if i % 5 == 0 else rng.randrange(span)
             note = None if i % 3 else f"change {i}: «ok» ✅ {rng.random():.6f}"
             when = stamp(start + dt.timedelta(seconds=offset))
@@ -590,7 +590,7 @@ def build_big_v5_store(dest: Path, seed: int = 5) -> BigStore:
         conn.executemany(
             "INSERT INTO topic_events (topic, state, at, note) VALUES (?, ?, ?, ?)", changes
         )
-        for i in range(BIG_ENTRIES):
+        for i in range(round(BIG_ENTRIES * share)):
             at = start + dt.timedelta(seconds=rng.randrange(span))
             day = (at - dt.timedelta(days=rng.randrange(3))).date()
             entry = conn.execute(

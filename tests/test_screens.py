@@ -14,6 +14,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from wcwidth import wcswidth
 from mlpath import dates
 from mlpath.render.output import cut, display_width
 from tests import terminal
-from tests.conftest import Result
+from tests.conftest import Result, isolate, mlpath_runner
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 WIDTHS = (60, 80, 120)
@@ -88,31 +89,43 @@ def _lines(raw: str) -> list[str]:
     return _ANSI.sub("", raw).replace("\r\n", "\n").split("\n")
 
 
-@pytest.fixture
-def learner(
-    mlpath: Callable[..., Result], mlpath_exe: str, write_roadmap: Callable[..., Path]
-) -> str:
+@pytest.fixture(scope="module")
+def _learner_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A learner some months in: entries on three days of each past week (Monday only this
     week, so every figure is the same whatever the weekday), a break week, topics started
-    and done, and a roadmap of long and wide text."""
+    and done, and a roadmap of long and wide text. Built once for the module (some seventy
+    commands); each test gets a copy."""
+    root = tmp_path_factory.mktemp("learner")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, root)
+        invoke = mlpath_runner()
 
-    def run(*args: str) -> None:
-        result = mlpath(*args)
-        assert result.exit_code == 0, result.stderr
+        def run(*args: str) -> None:
+            result = invoke(*args)
+            assert result.exit_code == 0, result.stderr
 
-    run("roadmap", "add", str(write_roadmap(LONG, "words.yaml")))
-    run("roadmap", "follow", "words")
-    monday = dates.monday(dates.week_of(dt.date.today()))
-    for back in range(22):
-        start = monday - dt.timedelta(weeks=back)
-        for offset in (0,) if back == 0 else (0, 2, 5):
-            day = start + dt.timedelta(days=offset)
-            note = f"studied on day {offset} of the week, with a long note on what went well"
-            run("log", "--date", day.isoformat(), "--hours", str(back % 4 + offset / 2 + 0.5),
-                note)  # fmt: skip
-    run("journal", "break", "--week", dates.week_of(monday - dt.timedelta(weeks=5)))
-    run("start", "tokenisation", "python-basics")
-    run("done", "command-line")
+        words = root / "words.yaml"
+        words.write_text(LONG, encoding="utf-8")
+        run("roadmap", "add", str(words))
+        run("roadmap", "follow", "words")
+        monday = dates.monday(dates.week_of(dt.date.today()))
+        for back in range(22):
+            start = monday - dt.timedelta(weeks=back)
+            for offset in (0,) if back == 0 else (0, 2, 5):
+                day = start + dt.timedelta(days=offset)
+                note = f"studied on day {offset} of the week, with a long note on what went well"
+                run("log", "--date", day.isoformat(), "--hours",
+                    str(back % 4 + offset / 2 + 0.5), note)  # fmt: skip
+        run("journal", "break", "--week", dates.week_of(monday - dt.timedelta(weeks=5)))
+        run("start", "tokenisation", "python-basics")
+        run("done", "command-line")
+    return root / "mlpath-home"
+
+
+@pytest.fixture
+def learner(_learner_home: Path, isolated_home: Path, mlpath_exe: str) -> str:
+    """The learner's data in this test's MLPATH_HOME; returns the mlpath to run on it."""
+    shutil.copytree(_learner_home, isolated_home)
     return mlpath_exe
 
 
