@@ -37,13 +37,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .tracking import fingerprint
+from .tracking import REGISTERED_DIR, REGISTERED_META, fingerprint
 
 MAX_REQUEST_BYTES_ENV_VAR = "MAX_REQUEST_BYTES"
 MODEL_SOURCE_ENV_VAR = "MODEL_SOURCE"
 MODEL_SOURCES = ("registry", "latest")
-REGISTERED_DIR = "registered"  # what `make register` exports, next to the model file
-REGISTERED_META = "registered.json"
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000  # 1 MB: far above any valid request, far below harm
 MAX_ERRORS = 20  # validation errors listed in one 422 body; error_count gives the total
 MAX_LOC_CHARS = 64  # a location can hold a client's key (an unknown field): keep it short
