@@ -80,6 +80,21 @@ def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
     return data
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: the ones that install a generated project into a virtual
+    environment (minutes each), then the other slow ones, then the rest, each group in
+    collection order. With xdist handing out one test at a time (``--maxschedchunk=1`` in
+    pyproject.toml) the two workers then finish close together, instead of one starting a
+    four-minute test while the other has nothing left to do."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is None:
+            return 2
+        return 0 if "venv" in getattr(item, "fixturenames", ()) else 1
+
+    items.sort(key=weight)  # stable: collection order within each group
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """MLPATH_HOME and HOME in a temp folder; git identity pinned; the real home guarded."""

@@ -429,19 +429,19 @@ def _peak_rss_mib(argv: list[str]) -> float:
 
 
 @pytest.mark.slow
-def test_import_memory_does_not_grow_with_the_file(mlpath_exe: str, tmp_path: Path) -> None:
-    """A journal ten times larger needs about the same memory: it is read a piece at a time
-    (json.load of the larger file alone would take a few hundred MiB more)."""
+def test_import_memory_does_not_grow_with_the_file(
+    mlpath_exe: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal twelve times larger needs about the same memory: it is read a piece at a time
+    (json.load of the larger file alone would take about 50 MiB more)."""
     small, large = tmp_path / "small.json", tmp_path / "large.json"
-    _jrnl_file(small, 20_000)
-    _jrnl_file(large, 200_000)
-    assert large.stat().st_size > 30 * 1024 * 1024
+    _jrnl_file(small, 5_000)
+    _jrnl_file(large, 60_000)
+    assert large.stat().st_size > 10 * 1024 * 1024
     first = _peak_rss_mib([mlpath_exe, "import", str(small)])
-    import os
-
-    os.environ["MLPATH_HOME"] = str(tmp_path / "second-home")
+    monkeypatch.setenv("MLPATH_HOME", str(tmp_path / "second-home"))
     second = _peak_rss_mib([mlpath_exe, "import", str(large)])
-    assert second - first < 40, (first, second)
+    assert second - first < 20, (first, second)  # 0 measured; json.load alone adds 50
 
 
 def test_import_of_an_endless_or_odd_file_is_one_line(

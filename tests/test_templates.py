@@ -56,9 +56,12 @@ def _pins(freeze: str) -> dict[str, str]:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
+    started = time.monotonic()
     done = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+    # where the minutes go, shown with -s or when the test fails
+    print(f"{time.monotonic() - started:6.1f} s  {' '.join(args[-3:])}")
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
