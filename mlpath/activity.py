@@ -8,13 +8,13 @@ through the whole history.
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from mlpath import config, dates, pace, plan
 from mlpath.pace import Finish, Pace, RoadmapFinish, Streak
 from mlpath.store import Store, registers
 from mlpath.store import entries as entry_store
 from mlpath.store import topics as topic_store
+from mlpath.tuples import NamedTuple
 
 ACTIVITY_WEEKS = 26
 CALENDAR_WEEKS = 52  # the calendar of status: a year of days, whole weeks
@@ -81,7 +81,7 @@ class Outlook(NamedTuple):
     streak: Streak
     pace: Pace
     finish: Finish
-    plan: plan.Plan
+    plan: plan.Plan | None  # with_plan only
     breaks: set[int]
 
 
@@ -104,9 +104,12 @@ def outlook(
     left: Sequence[tuple[str, float]],
     tasks: Sequence[plan.Task],
     today: dt.date | None = None,
+    *,
+    with_plan: bool = False,
 ) -> Outlook:
-    """Activity, streak, pace, the plan at that pace and its finish dates (``left``: hours
-    left per roadmap in path order; ``tasks``: their topics still to learn, in path order)."""
+    """Activity, streak, pace and the finish dates at that pace (``left``: hours left per
+    roadmap in path order; ``tasks``: their topics still to learn, in path order); with
+    ``with_plan``, the week-by-week plan too."""
     today = today or dt.date.today()
     goal = config.weekly_goal(store)
     current = dates.week_index(dates.week_of(today))
@@ -118,7 +121,8 @@ def outlook(
     ]
     now = activity[-1]
     speed = pace.pace({i: h for i, (h, _) in sums.items()}, breaks, current, goal)
-    planned = plan.schedule(tasks, speed.hours_per_week, current, now.hours, breaks)
+    packing = (tasks, speed.hours_per_week, current, now.hours, breaks)
+    ends = plan.finish_weeks(*packing)
     by_roadmap: dict[str, set[str]] = {}
     for task in tasks:
         by_roadmap.setdefault(task.roadmap, set()).add(task.id)
@@ -134,16 +138,12 @@ def outlook(
         ),
         pace=speed,
         finish=Finish(
-            planned.finish, [_finish(rid, hours, planned, by_roadmap) for rid, hours in left]
+            ends.finish(),
+            [
+                RoadmapFinish(rid, hours, ends.finish(by_roadmap.get(rid, ())) if hours else None)
+                for rid, hours in left
+            ],
         ),
-        plan=planned,
+        plan=plan.schedule(*packing) if with_plan else None,
         breaks=breaks,
-    )
-
-
-def _finish(
-    roadmap: str, hours: float, planned: plan.Plan, by: dict[str, set[str]]
-) -> RoadmapFinish:
-    return RoadmapFinish(
-        roadmap, hours, planned.finish_of(by.get(roadmap, set())) if hours else None
     )

@@ -3,11 +3,11 @@
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from mlpath.errors import InvalidInputError, NotFoundError
 from mlpath.roadmaps import suggest
 from mlpath.store import Store, registers
+from mlpath.tuples import NamedTuple
 
 WEEKLY_HOURS = "weekly-hours"
 GOAL_DATE = "goal-date"

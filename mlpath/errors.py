@@ -1,7 +1,8 @@
 """Errors a user can fix. The CLI turns each into one line on stderr and exit code 1."""
 
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+
+from mlpath.tuples import NamedTuple
 
 
 class MlpathError(Exception):

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from mlpath import dates, journal, paths, records
 from mlpath.errors import InvalidInputError, NotFoundError
@@ -25,6 +25,7 @@ from mlpath.store import events as event_store
 from mlpath.store import topics as topic_store
 from mlpath.store.events import Event
 from mlpath.store.events import line as event_line
+from mlpath.tuples import NamedTuple
 
 FORMAT = "mlpath"
 VERSION = 2

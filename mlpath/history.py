@@ -9,7 +9,7 @@ undone already (that is what makes it the top), so a register is left as it is o
 event from another machine came after the change in it; the result says so.
 """
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlpath.errors import MlpathError
 from mlpath.store import Store
@@ -18,6 +18,7 @@ from mlpath.store import events as event_store
 from mlpath.store.changes import ChangeRecord
 from mlpath.store.events import Event, cancelled
 from mlpath.store.registers import TRACK_KEY
+from mlpath.tuples import NamedTuple
 
 __all__ = ["cancelled", "history", "redo", "undo"]
 

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from mlpath.plan import Slot, Week
 from mlpath.render.output import hours
+from mlpath.tuples import NamedTuple
 
 PRODID = "-//mlpath//plan//EN"
 DOMAIN = "plan.mlpath"

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from mlpath import dates
 from mlpath.activity import WeekTotal, week_total
@@ -29,6 +29,7 @@ from mlpath.store import Store, registers
 from mlpath.store import entries as entry_store
 from mlpath.store import topics as topic_store
 from mlpath.store.entries import Entry, ref_of
+from mlpath.tuples import NamedTuple
 
 KINDS = ("log", "note")
 MAX_HOURS = 24.0

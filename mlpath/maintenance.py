@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlpath import paths
 from mlpath.errors import MlpathError, NotFoundError, StoreBusyError, StoreError
@@ -23,6 +23,7 @@ from mlpath.store import (
     stale_temp_files,
     verify,
 )
+from mlpath.tuples import NamedTuple
 
 KEEP_BACKUPS = 10
 BACKUP_PREFIX = "mlpath-"

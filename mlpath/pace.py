@@ -15,7 +15,8 @@ Weeks are week indexes (see ``mlpath.dates.week_index``): consecutive weeks diff
 
 import bisect
 from collections.abc import Collection, Mapping
-from typing import NamedTuple
+
+from mlpath.tuples import NamedTuple
 
 PACE_WEEKS = 8
 MIN_DATA_WEEKS = 2

@@ -16,9 +16,9 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Collection, Iterator, Sequence
-from typing import NamedTuple
 
 from mlpath import dates
+from mlpath.tuples import NamedTuple
 
 # Hours below this are rounding left over from subtracting floats, not work.
 _EPSILON = 1e-9
@@ -107,6 +107,55 @@ def order(tasks: Sequence[Task]) -> list[Task]:
     return placed
 
 
+class _Packing(NamedTuple):
+    """Where the packing put each part of a topic: one (week index, task, hours, last part)
+    a part, in order; the break weeks it went around; and whether every topic fitted."""
+
+    parts: list[tuple[int, Task, float, bool]]
+    skipped: list[int]
+    complete: bool
+
+
+def _pack(
+    tasks: Sequence[Task],
+    per_week: float,
+    current: int,
+    logged_this_week: float,
+    breaks: Collection[int],
+) -> _Packing:
+    """The packing rules of the module's docstring, shared by ``schedule`` (which lays out
+    every week) and ``finish_weeks`` (which only wants the weeks topics end in), so that the
+    two cannot disagree on a single week."""
+    queue = [(t, t.hours) for t in order(tasks) if t.hours > _EPSILON]
+    parts: list[tuple[int, Task, float, bool]] = []
+    skipped: list[int] = []
+    if per_week <= _EPSILON:
+        return _Packing(parts, skipped, not queue)
+    index = current
+    at = 0  # the task being planned
+    left = queue[0][1] if queue else 0.0
+    while at < len(queue):
+        if index > LAST_WEEK or index - current >= MAX_WEEKS:
+            return _Packing(parts, skipped, False)
+        if index in breaks:
+            skipped.append(index)
+            index += 1
+            continue
+        room = per_week - logged_this_week if index == current else per_week
+        while room > _EPSILON and at < len(queue):
+            task = queue[at][0]
+            used = min(room, left)
+            room -= used
+            left -= used
+            done = left <= _EPSILON
+            parts.append((index, task, used, done))
+            if done:
+                at += 1
+                left = queue[at][1] if at < len(queue) else 0.0
+        index += 1
+    return _Packing(parts, skipped, True)
+
+
 def schedule(
     tasks: Sequence[Task],
     per_week: float,
@@ -115,47 +164,57 @@ def schedule(
     breaks: Collection[int],
 ) -> Plan:
     """Pack ``tasks`` into weeks from the week ``current`` at ``per_week`` hours a week."""
-    queue = [(t, t.hours) for t in order(tasks) if t.hours > _EPSILON]
-    skipped: list[str] = []
-    if per_week <= _EPSILON:
-        return Plan([], [], not queue)
-    weeks: list[Week] = []
-    parts: dict[str, int] = {}
-    index = current
-    at = 0  # the task being planned
-    left = queue[0][1] if queue else 0.0
-    while at < len(queue):
-        if index > LAST_WEEK or index - current >= MAX_WEEKS:
-            return Plan(_counted(weeks, parts), skipped, False)
-        if index in breaks:
-            skipped.append(dates.week_at(index))
-            index += 1
-            continue
-        room = per_week - logged_this_week if index == current else per_week
-        slots: list[Slot] = []
-        while room > _EPSILON and at < len(queue):
-            task = queue[at][0]
-            used = min(room, left)
-            room -= used
-            left -= used
-            parts[task.id] = parts.get(task.id, 0) + 1
-            done = left <= _EPSILON
-            slots.append(Slot(task.id, task.title, task.roadmap, _hours(used),
-                              parts[task.id], 0, done))  # fmt: skip
-            if done:
-                at += 1
-                left = queue[at][1] if at < len(queue) else 0.0
-        if slots:
-            weeks.append(_week(index, slots))
-        index += 1
-    return Plan(_counted(weeks, parts), skipped, True)
+    packing = _pack(tasks, per_week, current, logged_this_week, breaks)
+    count: dict[str, int] = {}  # parts of each topic so far, then in all
+    by_week: dict[int, list[Slot]] = {}
+    for index, task, used, done in packing.parts:
+        count[task.id] = count.get(task.id, 0) + 1
+        slot = Slot(task.id, task.title, task.roadmap, _hours(used), count[task.id], 0, done)
+        by_week.setdefault(index, []).append(slot)
+    weeks = [
+        _week(index, [s._replace(parts=count[s.topic]) for s in slots])
+        for index, slots in by_week.items()
+    ]
+    return Plan(weeks, [dates.week_at(i) for i in packing.skipped], packing.complete)
 
 
-def _counted(weeks: list[Week], parts: dict[str, int]) -> list[Week]:
-    """The weeks with each slot's count of weeks filled in, known once all are planned."""
-    for week in weeks:
-        week.topics[:] = [s._replace(parts=parts[s.topic]) for s in week.topics]
-    return weeks
+class Finishes(NamedTuple):
+    """When the topics of a plan are finished, without the plan's weeks."""
+
+    complete: bool  # as Plan.complete: False, and there are no dates to give
+    last: int | None  # the week index the last topic is finished in
+    of: dict[str, int]  # each topic's id: the week index it is finished in
+
+    def finish(self, topics: Collection[str] | None = None) -> str | None:
+        """The Sunday of the week the last of ``topics`` (default: all) is finished in, as
+        ``Plan.finish`` and ``Plan.finish_of`` give it."""
+        if not self.complete:
+            return None
+        if topics is None:
+            week = self.last
+        else:
+            week = max((self.of[t] for t in topics if t in self.of), default=None)
+        return None if week is None else sunday(week)
+
+
+def finish_weeks(
+    tasks: Sequence[Task],
+    per_week: float,
+    current: int,
+    logged_this_week: float,
+    breaks: Collection[int],
+) -> Finishes:
+    """The finish weeks ``schedule`` would give, at a fraction of its cost (``status`` needs
+    only these, for every topic left on the path)."""
+    packing = _pack(tasks, per_week, current, logged_this_week, breaks)
+    of = {task.id: index for index, task, _, done in packing.parts if done}
+    last = packing.parts[-1][0] if packing.parts else None
+    return Finishes(packing.complete, last, of)
+
+
+def sunday(index: int) -> str:
+    """The Sunday of the week with this index, as ``YYYY-MM-DD``."""
+    return dt.date.fromordinal(index * 7 + 7).isoformat()
 
 
 def _week(index: int, slots: list[Slot]) -> Week:

@@ -3,7 +3,6 @@ the one that makes a date), as text, JSON or an iCalendar file."""
 
 import datetime as dt
 from pathlib import Path
-from typing import NamedTuple
 
 from mlpath import dates, progress
 from mlpath.errors import InvalidInputError, check_count
@@ -11,6 +10,7 @@ from mlpath.plan import HOURS_IN_WEEK, Week, needed, schedule
 from mlpath.roadmaps import Catalog
 from mlpath.store import Store
 from mlpath.store import topics as topic_store
+from mlpath.tuples import NamedTuple
 
 
 class PlanResult(NamedTuple):
@@ -47,7 +47,10 @@ def plan(
             f"--hours-per-week must be above 0 and at most 168, not {hours_per_week:g}"
         )
     # The plan at the learner's pace is the one status takes its finish dates from.
-    status, base = progress.status_and_outlook(catalog, store, roadmap_id, today)
+    own_pace = hours_per_week is None and until is None
+    status, base = progress.status_and_outlook(
+        catalog, store, roadmap_id, today, with_plan=own_pace
+    )
     hours_left = status.hours_left
     source = base.pace.source
     per_week = base.pace.hours_per_week
@@ -69,8 +72,10 @@ def plan(
                 f"{need.hours_per_week:,g} h a week, more than a week has"
             )
         per_week, source = need.hours_per_week, "until"
-    planned = base.plan
-    if source in ("option", "until"):
+    if own_pace:
+        assert base.plan is not None
+        planned = base.plan
+    else:
         roadmaps = progress.scope(catalog, store, roadmap_id)
         tasks = progress.tasks((t for r in roadmaps for t in r.topics), topic_store.states(store))
         current = dates.week_index(dates.week_of(today))

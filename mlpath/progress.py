@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mlpath import dates
 from mlpath.activity import (
@@ -20,6 +20,7 @@ from mlpath.roadmaps import DEFAULT_PATH, Catalog, Roadmap, Topic
 from mlpath.store import Store, registers
 from mlpath.store import topics as topic_store
 from mlpath.store.topics import TopicChange
+from mlpath.tuples import NamedTuple
 
 FINISHED = frozenset({"done", "skipped"})
 ACTIONS = {"start": "started", "done": "done", "skip": "skipped", "reset": "reset"}
@@ -289,10 +290,15 @@ def status(
 
 
 def status_and_outlook(
-    catalog: Catalog, store: Store, roadmap_id: str | None = None, today: dt.date | None = None
+    catalog: Catalog,
+    store: Store,
+    roadmap_id: str | None = None,
+    today: dt.date | None = None,
+    *,
+    with_plan: bool = False,
 ) -> tuple[StatusResult, Outlook]:
-    """Status, and the outlook it was made from (with the plan): for the report, which
-    draws both and must not work them out twice."""
+    """Status, and the outlook it was made from (with the week-by-week plan if asked): for
+    the report, which draws both and must not work them out twice."""
     from mlpath.store import checks as check_store
 
     today = today or dt.date.today()
@@ -304,7 +310,8 @@ def status_and_outlook(
     progress = [roadmap_progress(r, states, ticked) for r in roadmaps]
     in_progress = [topic_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
     fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
-    ahead = outlook(store, [(p.id, p.hours_left) for p in progress], tasks(topics, states), today)
+    left = [(p.id, p.hours_left) for p in progress]
+    ahead = outlook(store, left, tasks(topics, states), today, with_plan=with_plan)
     hours_left = sum(p.hours_left for p in progress)
     result = StatusResult(
         roadmaps=progress,

@@ -34,13 +34,14 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlpath import gitsafe, scaffold, version
 from mlpath.errors import NotFoundError, UpdateError
 from mlpath.paths import PROVENANCE_FILE
 from mlpath.projects import TEMPLATE_BRANCH
 from mlpath.store import utc_now
+from mlpath.tuples import NamedTuple
 
 BRANCH_REF = f"refs/heads/{TEMPLATE_BRANCH}"
 SHORT = 12  # hex digits of a digest shown in messages

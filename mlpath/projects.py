@@ -6,12 +6,12 @@ nothing from the project's config (no signature checks, no fsmonitor, no pager).
 
 import datetime as dt
 from pathlib import Path
-from typing import NamedTuple
 
 from mlpath import gitsafe
 from mlpath.dates import utc_stamp
 from mlpath.store import Store
 from mlpath.store import projects as project_store
+from mlpath.tuples import NamedTuple
 
 
 class ProjectRow(NamedTuple):

@@ -2,7 +2,6 @@
 forgotten first, and recording how well one was remembered (see ``mlpath.recall_core``)."""
 
 import datetime as dt
-from typing import NamedTuple
 
 from mlpath import activity
 from mlpath.errors import InvalidInputError, MlpathError
@@ -11,6 +10,7 @@ from mlpath.roadmaps import Catalog
 from mlpath.store import Store
 from mlpath.store import recall as recall_store
 from mlpath.store.events import new_id, now_micros
+from mlpath.tuples import NamedTuple
 
 CHECKS_SHOWN = 2  # self-checks asked at each review, in turn
 REOPENED = "relearning after a recall"  # the note on a topic started again by recall

@@ -18,7 +18,9 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     import fsrs

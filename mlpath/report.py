@@ -4,7 +4,6 @@ drawn by ``mlpath.render.report``."""
 
 import datetime as dt
 from pathlib import Path
-from typing import NamedTuple
 
 from mlpath import activity, dates, progress, version
 from mlpath.errors import InvalidInputError
@@ -15,6 +14,7 @@ from mlpath.store import Store
 from mlpath.store import checks as check_store
 from mlpath.store import entries as entry_store
 from mlpath.store import topics as topic_store
+from mlpath.tuples import NamedTuple
 
 CALENDAR_WEEKS = 53  # the activity calendar: a year, whole weeks
 
@@ -99,7 +99,8 @@ def report(
     if public and include_journal:
         raise InvalidInputError("--public leaves the journal out: choose one of the two")
     today = today or dt.date.today()
-    status, ahead = progress.status_and_outlook(catalog, store, today=today)
+    status, ahead = progress.status_and_outlook(catalog, store, today=today, with_plan=True)
+    assert ahead.plan is not None
     states = topic_store.states(store)
     roadmaps = progress.scope(catalog, store, None)  # status's own: a track's cut-down ones
     finish = {r.id: r.date for r in status.finish.roadmaps}

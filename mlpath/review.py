@@ -2,7 +2,6 @@
 commits, with the streak, pace and finish dates as of today."""
 
 import datetime as dt
-from typing import NamedTuple
 
 from mlpath import activity, config, dates, journal, progress
 from mlpath.errors import InvalidInputError
@@ -10,6 +9,7 @@ from mlpath.pace import Finish, Pace, Streak
 from mlpath.projects import Commit, commits_between
 from mlpath.roadmaps import Catalog
 from mlpath.store import Store
+from mlpath.tuples import NamedTuple
 
 
 class ReviewResult(NamedTuple):

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlpath import paths
 from mlpath.errors import InvalidInputError, MlpathError, Problem, RoadmapError
@@ -10,6 +10,7 @@ from mlpath.progress import followed, roadmap_progress, state_of
 from mlpath.roadmaps import Catalog, build_catalog, roadmap_files
 from mlpath.store import Store
 from mlpath.store.topics import states as topic_states
+from mlpath.tuples import NamedTuple
 
 
 class RoadmapSummary(NamedTuple):

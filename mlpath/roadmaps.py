@@ -22,10 +22,11 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mlpath import __version__, paths
 from mlpath.errors import AmbiguousError, NotFoundError, Problem, RoadmapError
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads the cache
     from mlpath.yamlload import Located

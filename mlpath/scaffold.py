@@ -32,7 +32,7 @@ import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from mlpath import confine, gitsafe, paths, version
 from mlpath.errors import InvalidInputError, NotFoundError, ScaffoldError
@@ -40,6 +40,7 @@ from mlpath.names import check_name, check_package, check_slug, package_name, sl
 from mlpath.paths import PROVENANCE_FILE
 from mlpath.projects import TEMPLATE_BRANCH, this_host
 from mlpath.store import Store, utc_now
+from mlpath.tuples import NamedTuple
 
 TEMPLATE_META = "template.json"
 STAGING_PREFIX = ".mlpath-new-"

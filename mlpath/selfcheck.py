@@ -4,12 +4,12 @@ them. Each (topic, number) is its own register, so ticks made on two machines bo
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from mlpath.errors import InvalidInputError
 from mlpath.roadmaps import Catalog
 from mlpath.store import Store
 from mlpath.store import checks as check_store
+from mlpath.tuples import NamedTuple
 
 
 class CheckRow(NamedTuple):

@@ -33,7 +33,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from mlpath import dates, gitsafe, paths
 from mlpath.digest import sha256
@@ -42,6 +41,7 @@ from mlpath.store import Store
 from mlpath.store import sync as sync_store
 from mlpath.store.events import Event
 from mlpath.store.sync import FileMark
+from mlpath.tuples import NamedTuple
 
 BRANCH = "main"
 REPLICAS = "replicas"

@@ -14,7 +14,7 @@ them, so status, next, plan, review and report cover the track with no code of t
 
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlpath import paths, progress
 from mlpath.errors import InvalidInputError, Problem
@@ -32,6 +32,7 @@ from mlpath.roadmaps import (
 )
 from mlpath.store import Store, registers
 from mlpath.store import topics as topic_store
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.roadmap_ops import ValidateResult

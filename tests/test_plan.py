@@ -10,9 +10,20 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlpath import dates
-from mlpath.plan import LAST_WEEK, MAX_WEEKS, Plan, Task, needed, order, schedule
+from mlpath.plan import (
+    LAST_WEEK,
+    MAX_WEEKS,
+    Plan,
+    Task,
+    finish_weeks,
+    needed,
+    order,
+    schedule,
+)
 from tests.conftest import Result
 from tests.test_cli import data
 
@@ -135,6 +146,40 @@ def test_no_pace_or_no_room_before_the_end_of_dates_gives_no_finish() -> None:
     assert schedule([], 0, NOW, 0, set()).complete
     late = schedule([task("a/x", 30)], 10, LAST_WEEK - 1, 0, set())
     assert not late.complete and late.finish is None and len(late.weeks) == 2
+
+
+@st.composite
+def _plans(draw: st.DrawFn) -> tuple[list[Task], float, int, float, set[int]]:
+    count = draw(st.integers(0, 12))
+    ids = [f"{draw(st.sampled_from('abc'))}/t{i}" for i in range(count)]
+    tasks = [
+        Task(ident, ident, ident.partition("/")[0],
+             draw(st.sampled_from([0.0, 0.25, 1.0, 2.5, 3.0, 7.75, 10.0, 40.0])),
+             draw(st.booleans()), tuple(draw(st.lists(st.sampled_from(ids), max_size=3))))
+        for ident in ids
+    ]  # fmt: skip
+    start = draw(st.sampled_from([NOW, NOW + 7, LAST_WEEK - 3]))
+    per_week = draw(st.sampled_from([0.0, 0.1, 1.0, 3.3, 8.0, 12.5, 40.0]))
+    logged = draw(st.sampled_from([0.0, 0.5, 3.3, 8.0, 60.0]))
+    breaks = set(draw(st.lists(st.integers(start, start + 12), max_size=5)))
+    return tasks, per_week, start, logged, breaks
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plans())
+def test_finish_weeks_agree_with_the_plan_laid_out_week_by_week(
+    drawn: tuple[list[Task], float, int, float, set[int]],
+) -> None:
+    """status takes its finish dates from finish_weeks, the plan and the report from
+    schedule: for any topics, pace, start and breaks they give the same dates."""
+    planned = schedule(*drawn)
+    ends = finish_weeks(*drawn)
+    assert ends.complete == planned.complete
+    assert ends.finish() == planned.finish
+    tasks = drawn[0]
+    for roadmap in "abc":
+        ids = {t.id for t in tasks if t.roadmap == roadmap}
+        assert ends.finish(ids) == planned.finish_of(ids), roadmap
 
 
 # ------------------------------------------------------------------------- the goal date

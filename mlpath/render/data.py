@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from mlpath.config import ConfigResult, Setting, SettingChange
 from mlpath.export import SECTIONS, ImportResult
 from mlpath.render.output import Out, Segment, join, plural
+from mlpath.tuples import NamedTuple
 
 _NAMES = {
     "settings": ("setting", "settings"),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from mlpath.render.output import Out, plural
+from mlpath.tuples import NamedTuple
 
 
 class ReportResult(NamedTuple):

@@ -12,7 +12,7 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlpath.dates import utc_stamp
 from mlpath.store.events import (
@@ -25,6 +25,7 @@ from mlpath.store.events import (
     replica,
     set_meta,
 )
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.db import Store

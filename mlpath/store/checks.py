@@ -3,9 +3,10 @@ such as a link to a notebook or a commit). Its target is ``topic#number``, numbe
 in the order the roadmap lists them."""
 
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mlpath.store.events import Event, upsert_register
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.db import Store

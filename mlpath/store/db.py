@@ -26,11 +26,12 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlpath import paths
 from mlpath.dates import utc_stamp
 from mlpath.errors import StoreBusyError, StoreError
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.changes import Change

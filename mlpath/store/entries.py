@@ -6,9 +6,10 @@ column of the visible entries: one row a week, never a walk through the whole hi
 
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlpath.store.events import Event, of_register, upsert_register, won
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.db import Store

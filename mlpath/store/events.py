@@ -25,7 +25,9 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
+
+from mlpath.tuples import NamedTuple
 
 # Events that belong to no machine in particular: converted from a store or an export made
 # before events had ids, so that two copies of the same old data convert to the same events.

@@ -9,9 +9,10 @@ converges and is undone like any other change, and no table needed a new column.
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlpath.store.events import Event, upsert_register
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.changes import Change

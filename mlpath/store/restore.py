@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from mlpath.errors import StoreError
 from mlpath.store.db import (
@@ -39,6 +39,7 @@ from mlpath.store.db import (
     readonly_uri,
     verify,
 )
+from mlpath.tuples import NamedTuple
 
 T = TypeVar("T")
 # meta keys that belong to the machine: kept from the current store.

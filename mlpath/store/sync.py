@@ -5,9 +5,10 @@ were at the last sync. It is this machine's own bookkeeping: none of it is an ev
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mlpath.store.events import _COLUMNS, Event, _event, meta, set_meta
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.db import Store

@@ -3,10 +3,11 @@ reads no history) and the weeks with topic changes (``topic_weeks``, for the str
 
 import datetime as dt
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mlpath import dates
 from mlpath.store.events import Event, of_register
+from mlpath.tuples import NamedTuple
 
 if TYPE_CHECKING:
     from mlpath.store.db import Store
