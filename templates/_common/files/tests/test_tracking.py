@@ -195,6 +195,7 @@ def test_the_api_serves_the_registered_champion(
     monkeypatch.setenv(serving.MODEL_SOURCE_ENV_VAR, "newest")
     state = serving.load_at_startup(lambda: latest, Path.read_bytes, logger)
     assert state.model is None and state.problem is not None
+    assert state.problem.startswith("MODEL_SOURCE must be registry or latest, not 'newest'")
 
 
 def test_a_broken_or_half_done_export_is_not_served(store: Path) -> None:
@@ -215,8 +216,10 @@ def test_a_broken_or_half_done_export_is_not_served(store: Path) -> None:
     assert state.model is None and state.problem is not None and "lacks" in state.problem
 
     (exported / "registered.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"registered\.json"):
+    with pytest.raises(serving.ModelChoiceError, match=r"registered/registered\.json is not"):
         serving.choose_model_file(latest)
+    state = serving.load_at_startup(lambda: latest, Path.read_bytes, logger)
+    assert state.model is None and state.problem is not None and "make register" in state.problem
 
 
 def test_without_an_export_the_latest_model_is_served(store: Path) -> None:

@@ -370,6 +370,11 @@ class RegisteredModel(BaseModel):
     files: dict[str, str]  # file name -> SHA-256 of what was exported
 
 
+class ModelChoiceError(ValueError):
+    """A setting or a registry export that says which model to serve is wrong: the message
+    says what to fix, and /health shows it as it is."""
+
+
 def choose_model_file(latest: Path) -> tuple[Path, RegisteredModel | None]:
     """The file to serve: the registered champion exported beside ``latest``, else ``latest``.
 
@@ -379,7 +384,10 @@ def choose_model_file(latest: Path) -> tuple[Path, RegisteredModel | None]:
     """
     source = os.environ.get(MODEL_SOURCE_ENV_VAR, "").strip().lower() or "registry"
     if source not in MODEL_SOURCES:
-        raise ValueError(f"{MODEL_SOURCE_ENV_VAR} must be registry or latest, got {source!r}")
+        raise ModelChoiceError(
+            f"{MODEL_SOURCE_ENV_VAR} must be registry or latest, not {source[:40]!r}: "
+            "set it to one of them (or unset it) and restart the server"
+        )
     exported = latest.parent / REGISTERED_DIR
     if source == "latest" or not (exported / REGISTERED_META).is_file():
         return latest, None
@@ -388,7 +396,10 @@ def choose_model_file(latest: Path) -> tuple[Path, RegisteredModel | None]:
         meta = RegisteredModel.model_validate_json(meta_path.read_bytes())
     except ValueError as error:
         kind = error.__class__.__name__
-        raise ValueError(f"{meta_path} is not a registry export ({kind})") from None
+        raise ModelChoiceError(
+            f"{meta_path.parent.name}/{meta_path.name} is not a registry export ({kind}): run "
+            f"`make register` again, or serve the latest model with {MODEL_SOURCE_ENV_VAR}=latest"
+        ) from None
     return exported / latest.name, meta
 
 
@@ -427,7 +438,11 @@ def load_at_startup(
     """Load the model once; a missing or broken model is recorded, logged and served as 503."""
     try:
         path, registered = choose_model_file(resolve_path())
-    except Exception as error:  # no params file, an invalid one, or a broken registry export
+    except ModelChoiceError as error:  # a wrong MODEL_SOURCE, or a broken registry export
+        problem = str(error)
+        log_event(logger, logging.ERROR, "model_unavailable", reason=problem)
+        return LoadedModel(model=None, path=None, version=None, problem=problem)
+    except Exception as error:  # no params file, or an invalid one
         problem = f"could not resolve the model path ({type(error).__name__}): see the server log"
         log_event(logger, logging.ERROR, "model_unavailable", reason=problem, error=error)
         return LoadedModel(model=None, path=None, version=None, problem=problem)
