@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mlpath.errors import MlpathError
@@ -125,22 +125,86 @@ def run(
     left holding a lock file a killed git could not remove. When mlpath is interrupted
     meanwhile, git is given ``SHIELD_GRACE`` seconds to finish, then asked to stop
     (SIGTERM, which git cleans up after), and the interruption goes on."""
-    try:
-        proc = subprocess.Popen(
-            command(*args), cwd=folder, env=environment(folder, env),
-            stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", errors="replace", start_new_session=shielded,
-        )  # fmt: skip
-    except FileNotFoundError:
-        raise GitError("git is not installed") from None
-    except OSError as exc:
-        raise GitError(f"could not run git: {exc.strerror or exc}") from None
+    proc = _start(folder, args, env, shielded, input is not None)
     try:
         stdout, stderr = proc.communicate(input)
     except BaseException:
         _wind_down(proc, SHIELD_GRACE if shielded else 0.0)
         raise
+    return _result(proc, args, stdout, stderr, ok)
+
+
+def run_each(
+    jobs: Sequence[tuple[Path, Sequence[str]]], ok: tuple[int, ...] = (0,)
+) -> list[str | GitError]:
+    """``run`` of several read-only commands (each a folder and its git arguments) side by
+    side, ``AT_ONCE`` at a time: each batch of gits starts before the first is waited for,
+    so that their start-up times overlap. In the order of ``jobs``, each one's stdout or
+    the GitError ``run`` would have raised; an interruption stops the ones still running
+    and goes on."""
+    results: list[str | GitError] = []
+    for first in range(0, len(jobs), AT_ONCE):
+        results += _run_batch(jobs[first : first + AT_ONCE], ok)
+    return results
+
+
+AT_ONCE = 8  # gits running at the same time for run_each
+
+
+def _run_batch(
+    jobs: Sequence[tuple[Path, Sequence[str]]], ok: tuple[int, ...]
+) -> list[str | GitError]:
+    started: list[tuple[subprocess.Popen[str] | GitError, Sequence[str]]] = []
+    try:
+        for folder, args in jobs:
+            try:
+                started.append((_start(folder, args, None, False, False), args))
+            except GitError as error:
+                started.append((error, args))
+        results: list[str | GitError] = []
+        for proc, args in started:
+            if isinstance(proc, GitError):
+                results.append(proc)
+                continue
+            stdout, stderr = proc.communicate()
+            try:
+                results.append(_result(proc, args, stdout, stderr, ok))
+            except GitError as error:
+                results.append(error)
+        return results
+    except BaseException:
+        for proc, _ in started:
+            if not isinstance(proc, GitError) and proc.returncode is None:
+                _wind_down(proc, 0.0)
+        raise
+
+
+def _start(
+    folder: Path,
+    args: Sequence[str],
+    env: Mapping[str, str] | None,
+    shielded: bool,
+    reads_input: bool,
+) -> subprocess.Popen[str]:
+    try:
+        return subprocess.Popen(
+            command(*args), cwd=folder, env=environment(folder, env),
+            stdin=subprocess.PIPE if reads_input else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, encoding="utf-8", errors="replace", start_new_session=shielded,
+        )  # fmt: skip
+    except FileNotFoundError:
+        if not os.path.isdir(folder):  # the folder, not git, is what is missing
+            raise GitError(f"could not run git in {folder}: no such folder") from None
+        raise GitError("git is not installed") from None
+    except OSError as exc:
+        raise GitError(f"could not run git: {exc.strerror or exc}") from None
+
+
+def _result(
+    proc: subprocess.Popen[str], args: Sequence[str], stdout: str, stderr: str,
+    ok: tuple[int, ...],
+) -> str:  # fmt: skip
     if proc.returncode not in ok:
         raise GitError(f"git {args[0]} failed: {_reason(stderr, proc.returncode)}",
                        proc.returncode, stderr)  # fmt: skip

@@ -48,14 +48,14 @@ def _has_repo(folder: Path) -> bool:
 # render each `project update` merges (see mlpath.project_update). Those renders are
 # mlpath's commits, not the learner's work: they are not counted as theirs.
 TEMPLATE_BRANCH = "mlpath/template"
+_RENDERS_ARGS = ("rev-list", "--min-parents=1", f"refs/heads/{TEMPLATE_BRANCH}", "--")
 
 
 def _renders(folder: Path) -> set[str]:
     """The template's renders that updates committed: the template branch's commits but its
     first, which is the project's own first commit."""
-    branch = f"refs/heads/{TEMPLATE_BRANCH}"
     try:
-        found = gitsafe.run(folder, "rev-list", "--min-parents=1", branch, "--", ok=(0, 128))
+        found = gitsafe.run(folder, *_RENDERS_ARGS, ok=(0, 128))
     except gitsafe.GitError:
         return set()
     return set(found.split())
@@ -113,28 +113,31 @@ def _untouched_since(folder: Path, since: dt.datetime) -> bool:
 
 
 def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> list[Commit]:
-    """Commits made in [since, until) in the learner's scaffolded projects, oldest first."""
-    found: list[Commit] = []
+    """Commits made in [since, until) in the learner's scaffolded projects, oldest first.
+    The projects' git commands run side by side (see ``gitsafe.run_each``)."""
     host = this_host()
+    candidates = []
     for record in project_store.every(store):
         if record.host not in (None, host):
             continue  # made on another machine: its path is not here
-        name, folder = record.name, Path(record.path)
-        if not folder.is_dir() or not _has_repo(folder) or _untouched_since(folder, since):
-            continue
-        try:
-            log = gitsafe.run(
-                folder, "log", "--all", "--no-show-signature",
-                f"--since={since.isoformat()}", f"--until={until.isoformat()}",
-                "--format=%H%x00%cI%x00%s", "--",
-            )  # fmt: skip
-        except gitsafe.GitError:
-            continue
-        renders = _renders(folder) if log else set()
+        folder = Path(record.path)
+        if folder.is_dir() and _has_repo(folder) and not _untouched_since(folder, since):
+            candidates.append((record.name, folder))
+    logs = gitsafe.run_each([
+        (folder, ("log", "--all", "--no-show-signature", f"--since={since.isoformat()}",
+                  f"--until={until.isoformat()}", "--format=%H%x00%cI%x00%s", "--"))
+        for _, folder in candidates
+    ])  # fmt: skip
+    active = [(c, log) for c, log in zip(candidates, logs, strict=True) if isinstance(log, str)]
+    active = [(c, log) for c, log in active if log]
+    renders = gitsafe.run_each([(folder, _RENDERS_ARGS) for (_, folder), _ in active], ok=(0, 128))
+    found: list[Commit] = []
+    for ((name, _), log), rendered in zip(active, renders, strict=True):
+        ours = set(rendered.split()) if isinstance(rendered, str) else set()
         for line in log.splitlines():
             sha, stamp, summary = line.split("\0", 2)
             moment = dt.datetime.fromisoformat(stamp)
-            if since <= moment < until and sha not in renders:
+            if since <= moment < until and sha not in ours:
                 found.append(Commit(name, sha, utc_stamp(moment), summary))
     found.sort(key=lambda c: c.at)
     return found

@@ -116,3 +116,31 @@ def test_failure_is_one_line_and_git_missing_is_an_error(
     assert not gitsafe.available()
     with pytest.raises(gitsafe.GitError, match="git is not installed"):
         gitsafe.run(repo, "status")
+
+
+def test_run_each_gives_every_result_in_order_each_failure_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Side by side, in batches: twenty repositories (more than one batch), every third one
+    asked for a ref it does not have; a folder that is gone fails alone."""
+    monkeypatch.setattr(gitsafe, "AT_ONCE", 3)
+    folders = []
+    for i in range(20):
+        folder = tmp_path / f"r{i}"
+        subprocess.run(["git", "init", "-q", "-b", f"branch-{i}", str(folder)], check=True)
+        folders.append(folder)
+    jobs: list[tuple[Path, tuple[str, ...]]] = [
+        (f, ("rev-parse", "--verify", "--quiet", "nothing") if i % 3 == 0 else
+            ("symbolic-ref", "--short", "HEAD"))
+        for i, f in enumerate(folders)
+    ]  # fmt: skip
+    jobs.append((tmp_path / "gone", ("status",)))
+    results = gitsafe.run_each(jobs)
+    for i, result in enumerate(results[:20]):
+        if i % 3 == 0:
+            assert isinstance(result, gitsafe.GitError) and result.returncode == 1
+        else:
+            assert result == f"branch-{i}\n"
+    assert isinstance(results[20], gitsafe.GitError) and "could not run git" in results[20].message
+    assert gitsafe.run_each([(folders[0], ("rev-parse", "--verify", "--quiet", "x"))],
+                            ok=(0, 1)) == [""]  # fmt: skip
