@@ -92,8 +92,8 @@ def test_the_picker_marks_ready_templates_and_the_answers_sign_the_commit(
     env = no_identity(tmp_path, monkeypatch)
     subprocess.run([mlpath_exe, "done", *SENTIMENT_TOPICS], check=True, capture_output=True)
     term = Terminal(mlpath_exe, ["new-project", "--dir", str(parent)], env)
-    term.answer(b"Template (1-3) [3]: ", b"9\r")  # the ready one is offered
-    term.answer(b"choose a number from 1 to 3", b"\r")
+    term.answer(b"Template (1-4) [4]: ", b"9\r")  # the ready one is offered
+    term.answer(b"choose a number from 1 to 4", b"\r")
     term.answer(b"Project name [Sentiment Classifier]: ", b"Picked Project\r")
     term.answer(b"One-line description [Classify the sentiment of short reviews]: ", b"\r")
     term.answer(b"Your name, as the author [Your Name]: ", b"Ann Lee\r")
@@ -103,14 +103,16 @@ def test_the_picker_marks_ready_templates_and_the_answers_sign_the_commit(
     assert term.finish() == 0, term.seen.decode(errors="replace")
 
     shown = term.seen.decode(errors="replace")
-    picker = shown[: shown.index("Template (1-3)")]
-    rows = [line.split() for line in picker.splitlines() if line.strip()[:2] in ("1.", "2.", "3.")]
+    picker = shown[: shown.index("Template (1-4)")]
+    numbered = ("1.", "2.", "3.", "4.")
+    rows = [line.split() for line in picker.splitlines() if line.strip()[:2] in numbered]
     assert [r[:3] for r in rows] == [
         ["1.", "housing-prices", "beginner"],
-        ["2.", "recommender", "intermediate"],
-        ["3.", "sentiment", "beginner"],
+        ["2.", "image-classifier", "intermediate"],
+        ["3.", "recommender", "intermediate"],
+        ["4.", "sentiment", "beginner"],
     ]
-    assert "ready" in " ".join(rows[2]) and "ready" not in " ".join(rows[0] + rows[1])
+    assert "ready" in " ".join(rows[3]) and "ready" not in " ".join(rows[0] + rows[1] + rows[2])
     assert "topics done" in " ".join(rows[0])
     assert "  2. BSD 3-Clause (permissive, no endorsement)" in shown
     assert "author_name" not in shown and "license" not in shown  # the labels, not the keys
@@ -131,7 +133,7 @@ def test_the_picker_marks_ready_templates_and_the_answers_sign_the_commit(
 @pytest.mark.usefixtures("store")
 def test_enter_takes_the_first_template_when_none_is_ready(mlpath_exe: str, parent: Path) -> None:
     term = Terminal(mlpath_exe, ["new-project", "--dir", str(parent), "--no-git"], dict(os.environ))
-    term.answer(b"Template (1-3) [1]: ", b"recommender\r")  # its id does too
+    term.answer(b"Template (1-4) [1]: ", b"recommender\r")  # its id does too
     term.answer(b"Project name [Movie Recommender]: ", b"\r")
     for _ in range(3):  # description, author name and email: the defaults
         term.answer(b"]: ", b"\r")

@@ -14,7 +14,7 @@ from mlpath.roadmaps import Catalog, Topic, build_catalog, roadmap_files
 CORE = ("foundations", "machine-learning", "deep-learning", "mlops")
 CORE_PREFIXES = tuple(f"{r}/" for r in CORE)
 ELECTIVES = ("nlp", "computer-vision")
-TEMPLATES = {"housing-prices", "sentiment", "recommender"}
+TEMPLATES = {"housing-prices", "sentiment", "recommender", "image-classifier"}
 KINDS = {"course", "book", "video", "article", "docs", "exercise", "paper"}
 
 # Concepts the path must teach, per roadmap; "a|b" accepts either spelling or synonym.

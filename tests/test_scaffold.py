@@ -17,7 +17,7 @@ from mlpath.roadmaps import load_catalog
 from tests.conftest import Result
 from tests.test_cli import data
 
-BUILTIN = ["housing-prices", "recommender", "sentiment"]
+BUILTIN = ["housing-prices", "image-classifier", "recommender", "sentiment"]
 
 
 def git(repo: Path, *args: str) -> str:

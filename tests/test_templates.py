@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -26,7 +27,7 @@ from tests.test_cli import data
 
 pytestmark = pytest.mark.slow
 
-TEMPLATES = ["housing-prices", "sentiment", "recommender"]
+TEMPLATES = ["housing-prices", "sentiment", "recommender", "image-classifier"]
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "NO_PROXY": "", "PIP_NO_INDEX": "1"}  # fmt: skip
@@ -37,6 +38,7 @@ SHIFTED = {
     "housing-prices": "data/monitoring/shifted.csv",
     "sentiment": "data/monitoring/shifted.csv",
     "recommender": "data/processed/batch_shifted.csv",
+    "image-classifier": "data/monitoring/shifted.npz",
 }
 
 
@@ -52,7 +54,10 @@ def _pins(freeze: str) -> dict[str, str]:
         for line in freeze.splitlines()
         if "==" in line and not line.startswith("#")
     )
-    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pairs}
+    # A local label (torch's ``2.13.0+cpu`` wheel) is the build of the pinned release.
+    return {
+        re.sub(r"[-_.]+", "-", name).lower(): version.partition("+")[0] for name, version in pairs
+    }
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) -> str:
@@ -61,7 +66,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 600) ->
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     # where the minutes go, shown with -s or when the test fails
-    print(f"{time.monotonic() - started:6.1f} s  {' '.join(args[-3:])}")
+    shown = " ".join(args[-3:]).split("\n", 1)[0][:100]
+    print(f"{time.monotonic() - started:6.1f} s  {shown}")
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -175,8 +181,11 @@ def test_generated_project_trains_tests_and_serves_offline(
     env.pop("PYTHONPATH", None)
     make = ["make", f"PYTHON={python}"]
     # As a learner installs: `make install`, the versions pinned by the project's
-    # requirements-dev.lock (the three templates' locks agree, so one venv holds them all).
-    _run([*make, "install"], project, env, 1200)
+    # requirements-dev.lock (the templates' locks agree on every package they share, so one
+    # venv holds them all).
+    # TORCH_INDEX= : the image classifier's install also looks at PyTorch's CPU index, which
+    # this machine cannot reach; torch comes from the package index (or a local wheel) here.
+    _run([*make, "TORCH_INDEX=", "install"], project, env, 1200)
     installed = _pins(_run([str(python), "-m", "pip", "freeze"], project, env))
     pinned = _pins((project / "requirements-dev.lock").read_text(encoding="utf-8"))
     assert pinned.items() <= installed.items(), "make install strayed from requirements-dev.lock"
@@ -195,9 +204,13 @@ def test_generated_project_trains_tests_and_serves_offline(
     _run([*make, "monitor", f"BATCH={SHIFTED[template]}"], project, offline)
     assert _drift(project), "the shifted batch was not flagged"
 
-    started = time.monotonic()
+    # Under two minutes of the processor's time: with the rest of the suite on the other
+    # worker, wall time here says more about the neighbours than about the project.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = _run([*make, "test"], project, offline)
-    assert time.monotonic() - started < 120, "the generated test suite must stay under 2 minutes"
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert used < 120, f"the generated test suite must stay under 2 minutes ({used:.0f} s)"
     assert " passed" in out and " failed" not in out
     _run([*make, "lint"], project, offline)
     help_text = _run(["make"], project, offline)

@@ -49,8 +49,12 @@ def _pip(python: Path, *args: str) -> str:
 
 
 def _pins(python: Path, project: str) -> list[str]:
+    """``name==version`` of everything installed but the project. A local build label is
+    dropped (torch's ``2.13.0+cpu`` pins as ``2.13.0``): the label names a build of the
+    release, and the same pin then installs on every platform."""
     frozen = _pip(python, "freeze", "--exclude-editable", "--exclude", project)
-    return [line for line in frozen.splitlines() if line.strip()]
+    return [line.split("+", 1)[0] if "==" in line else line
+            for line in frozen.splitlines() if line.strip()]  # fmt: skip
 
 
 def _text(name: str, pins: list[str]) -> str:

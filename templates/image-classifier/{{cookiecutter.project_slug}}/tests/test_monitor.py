@@ -1,0 +1,151 @@
+"""Drift monitoring: the statistics, the image features, and the two batches of the README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from {{cookiecutter.package_name}}.data import DataValidationError, load_split
+from {{cookiecutter.package_name}}.imaging import to_png
+from {{cookiecutter.package_name}}.monitor import (
+    NUMERIC_FEATURES,
+    chi_square,
+    image_features,
+    ks_test,
+    main,
+    make_shifted_batch,
+    monitor,
+    psi,
+    read_batch,
+    write_shifted_batch,
+)
+
+from .helpers import PipelineRun
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_psi_is_zero_for_the_same_distribution_and_grows_with_a_shift() -> None:
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=5000)
+    assert psi(reference, reference) == pytest.approx(0.0, abs=1e-12)
+    same = psi(reference, rng.normal(size=2000))
+    small = psi(reference, rng.normal(0.25, 1, size=2000))
+    large = psi(reference, rng.normal(1.0, 1, size=2000))
+    assert same < 0.02 < small < 0.2 < large
+
+
+def test_psi_matches_a_hand_computed_value() -> None:
+    reference = np.repeat([0.0, 1.0], 50)  # two bins of 50% each (one inner edge at 0.5)
+    batch = np.repeat([0.0, 1.0], [80, 20])
+    expected = (0.8 - 0.5) * np.log(0.8 / 0.5) + (0.2 - 0.5) * np.log(0.2 / 0.5)
+    assert psi(reference, batch, bins=2) == pytest.approx(expected)
+
+
+def test_ks_matches_scipy() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=300), rng.normal(0.5, 1, size=200)
+    statistic, pvalue = ks_test(a, b)
+    expected = stats.ks_2samp(a, b)
+    assert (statistic, pvalue) == pytest.approx((expected.statistic, expected.pvalue))
+
+
+def test_chi_square_matches_a_hand_computed_value() -> None:
+    result = chi_square([50, 50], [70, 30])
+    # Expected counts are 60/40 in both rows: chi2 = 2 * (100/60 + 100/40).
+    assert result["chi2"] == pytest.approx(2 * (100 / 60 + 100 / 40))
+    assert result["dof"] == 1
+    assert result["cramers_v"] == pytest.approx(np.sqrt(result["chi2"] / 200))
+    assert chi_square([10, 0], [5, 0])["pvalue"] == 1.0  # one category: nothing to compare
+
+
+def test_image_features_measure_what_they_say() -> None:
+    images = np.zeros((2, 8, 8), dtype=np.float32)
+    images[0, 0:2, 6:8] = 1.0  # ink in the top-right corner
+    features = image_features(images)
+    assert features["brightness"][0] == pytest.approx(4 / 64)
+    assert features["ink_share"][0] == pytest.approx(4 / 64)
+    assert features["centre_row"][0] == pytest.approx(0.5 / 7)
+    assert features["centre_col"][0] == pytest.approx(6.5 / 7)
+    assert features["contrast"][1] == 0.0 and features["centre_row"][1] == 0.5  # blank image
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_the_shifted_batch_is_deterministic_and_keeps_the_labels(pipeline_run: PipelineRun) -> None:
+    config = pipeline_run[0]
+    test = load_split(config, "test")
+    first = make_shifted_batch(test, 25.0, 0.6, 0.25, seed=1)
+    again = make_shifted_batch(test, 25.0, 0.6, 0.25, seed=1)
+    assert np.array_equal(first.images, again.images)
+    assert np.array_equal(first.labels, test.labels)
+    assert first.images.min() >= 0.25 - 1e-6  # the grey background
+
+
+def test_the_held_out_split_shows_no_drift(pipeline_run: PipelineRun) -> None:
+    config = pipeline_run[0]
+    report = monitor(config)
+    assert report["drift_detected"] is False, report["drifted"]
+    assert set(report["numeric"]) == set(NUMERIC_FEATURES)
+    assert report["performance"]["drifted"] is False
+    assert all(result["psi"] < 0.1 for result in report["numeric"].values())
+    written = json.loads(config.resolve(config.paths.drift_json).read_text(encoding="utf-8"))
+    assert written == report
+    assert "No drift detected" in config.resolve(config.paths.drift_md).read_text(encoding="utf-8")
+
+
+def test_the_shifted_batch_is_flagged(pipeline_run: PipelineRun) -> None:
+    config = pipeline_run[0]
+    path = write_shifted_batch(config)
+    report = monitor(config, path)
+    assert report["drift_detected"] is True
+    for name in ("brightness", "contrast", "confidence", "predicted_class", "accuracy"):
+        assert name in report["drifted"], name
+    assert report["categorical"]["true_class"]["drifted"] is False  # same images, same labels
+    assert "Drift detected" in config.resolve(config.paths.drift_md).read_text(encoding="utf-8")
+
+
+def test_fail_on_drift_sets_the_exit_code(pipeline_run: PipelineRun, tmp_path: Path) -> None:
+    config = pipeline_run[0]
+    params = config.root / "configs" / "params.yaml"
+    params.parent.mkdir(exist_ok=True)
+    params.write_text(
+        json.dumps({**config.model_dump(mode="json", exclude={"root"})}), encoding="utf-8"
+    )
+    shifted = tmp_path / "shifted.npz"
+    assert main(["--params", str(params), "--make-shifted-batch", str(shifted)]) == 0
+    assert main(["--params", str(params), "--batch", str(shifted)]) == 0
+    assert main(["--params", str(params), "--batch", str(shifted), "--fail-on-drift"]) == 1
+    assert main(["--params", str(params), "--fail-on-drift"]) == 0
+
+
+def test_a_folder_of_uploaded_images_can_be_checked(
+    pipeline_run: PipelineRun, tmp_path: Path
+) -> None:
+    config = pipeline_run[0]
+    test = load_split(config, "test")
+    for index in range(60):
+        (tmp_path / f"{index:03d}.png").write_bytes(to_png(test.images[index]))
+    report = monitor(config, tmp_path)
+    assert report["n_images"] == 60 and report["labelled"] is False
+    assert report["performance"] is None
+    assert report["drift_detected"] is False, report["drifted"]
+
+
+def test_unusable_batches_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        read_batch(tmp_path / "missing.npz", (8, 8), ["0", "1"])
+    with pytest.raises(DataValidationError, match="No image files"):
+        read_batch(tmp_path, (8, 8), ["0", "1"])
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, images=np.zeros((3, 28, 28), np.float32))
+    with pytest.raises(DataValidationError, match="shape"):
+        read_batch(wrong, (8, 8), ["0", "1"])
+    np.savez(wrong, pixels=np.zeros((3, 8, 8), np.float32))
+    with pytest.raises(DataValidationError, match="images"):
+        read_batch(wrong, (8, 8), ["0", "1"])
