@@ -122,7 +122,9 @@ def outlook(
     now = activity[-1]
     speed = pace.pace({i: h for i, (h, _) in sums.items()}, breaks, current, goal)
     packing = (tasks, speed.hours_per_week, current, now.hours, breaks)
-    ends = plan.finish_weeks(*packing)
+    planned, ends = (
+        plan.schedule_and_finishes(*packing) if with_plan else (None, plan.finish_weeks(*packing))
+    )
     by_roadmap: dict[str, set[str]] = {}
     for task in tasks:
         by_roadmap.setdefault(task.roadmap, set()).add(task.id)
@@ -144,6 +146,6 @@ def outlook(
                 for rid, hours in left
             ],
         ),
-        plan=plan.schedule(*packing) if with_plan else None,
+        plan=planned,
         breaks=breaks,
     )

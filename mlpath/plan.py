@@ -164,7 +164,10 @@ def schedule(
     breaks: Collection[int],
 ) -> Plan:
     """Pack ``tasks`` into weeks from the week ``current`` at ``per_week`` hours a week."""
-    packing = _pack(tasks, per_week, current, logged_this_week, breaks)
+    return _laid_out(_pack(tasks, per_week, current, logged_this_week, breaks))
+
+
+def _laid_out(packing: _Packing) -> Plan:
     count: dict[str, int] = {}  # parts of each topic so far, then in all
     by_week: dict[int, list[Slot]] = {}
     for index, task, used, done in packing.parts:
@@ -206,7 +209,22 @@ def finish_weeks(
 ) -> Finishes:
     """The finish weeks ``schedule`` would give, at a fraction of its cost (``status`` needs
     only these, for every topic left on the path)."""
+    return _ends(_pack(tasks, per_week, current, logged_this_week, breaks))
+
+
+def schedule_and_finishes(
+    tasks: Sequence[Task],
+    per_week: float,
+    current: int,
+    logged_this_week: float,
+    breaks: Collection[int],
+) -> tuple[Plan, Finishes]:
+    """``schedule`` and ``finish_weeks`` from one packing."""
     packing = _pack(tasks, per_week, current, logged_this_week, breaks)
+    return _laid_out(packing), _ends(packing)
+
+
+def _ends(packing: _Packing) -> Finishes:
     of = {task.id: index for index, task, _, done in packing.parts if done}
     last = packing.parts[-1][0] if packing.parts else None
     return Finishes(packing.complete, last, of)

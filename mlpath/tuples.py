@@ -8,31 +8,38 @@ Written exactly as with ``typing.NamedTuple``::
         weeks: int
         longest: int = 0
 
-and type-checked as one (mypy sees ``typing.NamedTuple``). At run time the class is
-``collections.namedtuple`` with the class body's defaults, methods, properties and docstring.
+and type-checked as one (mypy sees ``typing.NamedTuple``). At run time, on Python 3.11 to
+3.13, the class is ``collections.namedtuple`` with the class body's defaults, methods,
+properties and docstring.
 
-Why: typing's version checks every field's annotation when the class is made, and with
-``from __future__ import annotations`` (every mlpath module) each annotation is a string,
-which it compiles. That came to about 1.4 million instructions a class, and the forty-odd
-record classes a command imports were a tenth of ``mlpath status``. The check would only
-catch annotations that are not types, which mypy already does. The annotations are kept as
-written (strings), as they are in any class under postponed evaluation.
+Why: typing's version checks every field's annotation when the class is made, and an
+annotation written as a string (each one, in a module with postponed evaluation) is compiled
+for that. Across the forty-odd record classes a command imports, that was about 3% of
+``mlpath status``, for a check that mypy already makes. The annotations are kept as the
+class body has them.
+
+Python 3.14 evaluates annotations lazily (PEP 649): typing's version no longer pays that
+cost, and a class body no longer holds ``__annotations__``, so there it is typing's own.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 __all__ = ["NamedTuple"]
 
-if TYPE_CHECKING:
+if TYPE_CHECKING or sys.version_info >= (3, 14):
     from typing import NamedTuple
 else:
     import collections
 
     # What the class statement puts in the body that is not the class's own: the record gets
     # these from collections.namedtuple instead.
-    _MADE_BY_PYTHON = frozenset({"__module__", "__qualname__", "__annotations__"})
+    _MADE_BY_PYTHON = frozenset({
+        "__module__", "__qualname__", "__annotations__", "__firstlineno__",
+        "__static_attributes__",
+    })  # fmt: skip
     # What makes it a named tuple, which a class body may not replace (as with typing's).
     _PROTECTED = frozenset({
         "__new__", "__init__", "__slots__", "__getnewargs__", "__classcell__",

@@ -23,6 +23,7 @@ from mlpath.plan import (
     needed,
     order,
     schedule,
+    schedule_and_finishes,
 )
 from tests.conftest import Result
 from tests.test_cli import data
@@ -174,6 +175,7 @@ def test_finish_weeks_agree_with_the_plan_laid_out_week_by_week(
     schedule: for any topics, pace, start and breaks they give the same dates."""
     planned = schedule(*drawn)
     ends = finish_weeks(*drawn)
+    assert schedule_and_finishes(*drawn) == (planned, ends)
     assert ends.complete == planned.complete
     assert ends.finish() == planned.finish
     tasks = drawn[0]

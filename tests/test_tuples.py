@@ -55,3 +55,11 @@ def test_what_typing_refuses_is_refused() -> None:
 
         class Mixed(NamedTuple, dict):  # type: ignore[misc, type-arg]
             a: int
+
+
+def test_annotations_evaluated_when_the_class_is_made_work_the_same() -> None:
+    """A module without postponed evaluation hands the class real types, not strings."""
+    space: dict[str, object] = {"NamedTuple": NamedTuple, "__name__": "elsewhere"}
+    exec("class Pair(NamedTuple):\n    a: int\n    b: list[str] = []\n", space)
+    pair = space["Pair"]
+    assert pair(1) == (1, []) and pair._fields == ("a", "b")  # type: ignore[attr-defined,operator]
