@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -80,12 +81,24 @@ def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
     return data
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: the ones that install a generated project into a virtual
-    environment (minutes each), then the other slow ones, then the rest, each group in
-    collection order. With xdist handing out one test at a time (``--maxschedchunk=1`` in
-    pyproject.toml) the two workers then finish close together, instead of one starting a
-    four-minute test while the other has nothing left to do."""
+def _spread(config: pytest.Config) -> bool:
+    """Whether this run spreads its tests over xdist workers (`pytest -n auto`)."""
+    return bool(config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _spread(config):  # a test or two at a time to each worker (see below), not batches
+        config.option.maxschedchunk = 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Over xdist workers, the longest tests first: the ones that install a generated project
+    into a virtual environment (minutes each), then the other slow ones, then the rest, each
+    group in collection order. With xdist handing each worker a test or two at a time, the
+    two workers then finish close together, instead of one starting a four-minute test while
+    the other has nothing left to do. A run without workers keeps pytest's own order."""
+    if not _spread(config):
+        return
 
     def weight(item: pytest.Item) -> int:
         if item.get_closest_marker("slow") is None:
@@ -143,13 +156,34 @@ def mlpath_exe() -> str:
 
 
 @pytest.fixture(scope="session")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One fresh virtual environment that the slow tests install generated projects into."""
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fresh virtual environment that the slow tests install generated projects into,
+    shared by the xdist workers of the run: each project's dependencies are installed into
+    it once, not once per worker (the templates' locks agree on every package they share).
+    Installs hold its lock (``installing``), so that two pips never write it at once."""
     import subprocess
 
-    folder = tmp_path_factory.mktemp("templates-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    yield folder
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / "templates-venv"
+    with installing(folder):
+        if not (folder / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    return folder
+
+
+@contextlib.contextmanager
+def installing(venv: Path) -> Iterator[None]:
+    """Hold the lock of the shared environment ``venv`` (for a `make install` into it)."""
+    import fcntl
+
+    with open(venv.with_name(venv.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlpath.cli.app import _app_for
-from tests.conftest import Result
+from tests.conftest import Result, installing
 from tests.test_cli import data
 from tests.test_templates import OFFLINE, _run
 
@@ -783,7 +783,8 @@ def test_a_project_from_the_previous_release_updates_and_its_tests_pass(
     venv_env.pop("PYTHONPATH", None)
     # as the learner installs it: the versions the updated project's lock pins (which is also
     # what the template tests install into this environment, so it is installed once)
-    _run(["make", f"PYTHON={python}", "install"], project, venv_env, 1200)
+    with installing(venv):
+        _run(["make", f"PYTHON={python}", "install"], project, venv_env, 1200)
     out = _run(["make", f"PYTHON={python}", "test"], project, {**venv_env, **OFFLINE})
     assert " passed" in out and " failed" not in out
     print(f"\ngenerated with {PREVIOUS_RELEASE} in {generated:.1f} s, updated in {updated:.1f} s "
