@@ -4,7 +4,9 @@ Run it with ``make serve``, which starts uvicorn on the module-level ``app``. Th
 is taken from ``$MODEL_PATH`` if set, otherwise from ``paths.model`` in params.yaml; tests pass
 an explicit path to :func:`create_app` instead. The model is loaded once, when the server
 starts: without one, /health and the prediction endpoints answer 503 until `make train` has
-run and the server is restarted, and no request ever tries to load it.
+run and the server is restarted (an upload is checked first: one that is not an image is a
+422 either way, as invalid input is in the other templates), and no request ever tries to
+load it.
 
 Images arrive as multipart/form-data uploads (``curl -F file=@digit.png``) and are decoded
 with Pillow by ``imaging.py``, exactly as the command line and `make data --source folder` do.
