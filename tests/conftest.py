@@ -82,7 +82,11 @@ def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
 
 
 def _spread(config: pytest.Config) -> bool:
-    """Whether this run spreads its tests over xdist workers (`pytest -n auto`)."""
+    """Whether this run spreads its tests over xdist workers (`pytest -n auto`): in the
+    controller, -n is set; in a worker (which collects, and where -n reads None), xdist has
+    given the config its ``workerinput``."""
+    if hasattr(config, "workerinput"):
+        return True
     return bool(config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses"))
 
 
