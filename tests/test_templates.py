@@ -167,7 +167,9 @@ def test_generated_project_trains_tests_and_serves_offline(
     tmp_path: Path,
 ) -> None:
     created = data(
-        mlpath("new-project", template, "Demo Project", "--dir", str(tmp_path), "--no-input",
+        # A package name of its own: the workers install every project, editable, into one
+        # shared environment, where two projects of one name would replace each other.
+        mlpath("new-project", template, f"Demo {template}", "--dir", str(tmp_path), "--no-input",
                "--json"),
         "new-project",
     )  # fmt: skip
