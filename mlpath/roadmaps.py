@@ -1,16 +1,18 @@
 """The roadmap catalogue: built-in and user roadmaps and tracks, validated, cross-checked and
 cached.
 
-Validation (YAML + pydantic) is the slow part, so a validated catalogue is cached as JSON in
-``$MLPATH_HOME/cache``, keyed by the mlpath version and by the identity (path, size, mtime,
-inode) of every roadmap and track file and of the code that reads and validates them. A
-stale, corrupt or foreign cache file is ignored and rebuilt; a cache that cannot be written
-is simply not written.
+Validation (YAML + pydantic) is the slow part, so a validated catalogue is cached in
+``$MLPATH_HOME/cache/roadmaps.cache``, keyed by the mlpath version and by the identity (path,
+size, mtime, inode) of every roadmap and track file and of the code that reads and validates
+them. A stale, corrupt or foreign cache file is ignored and rebuilt; a cache that cannot be
+written is simply not written.
 
 A topic's place in the graph (``Topic``: id, title, hours, prerequisites) is what most commands
 need; its prose (``TopicText``: summary, resources, projects, checks) is most of the bytes and
-only ``show`` and ``roadmap show`` read it. So the cache keeps each roadmap's prose as one
-JSON string, decoded by ``Catalog.text`` the first time a topic of that roadmap is shown.
+only ``show`` and ``roadmap show`` read it. So the cache file is one line of JSON with the
+graph, then each roadmap's prose as a JSON text of its own, which ``Catalog.text`` decodes the
+first time a topic of that roadmap is shown: every command parses the quarter of the file it
+needs and not the rest.
 """
 
 import contextlib
@@ -21,6 +23,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:  # at run time only validation imports it: the hot path reads 
     from mlpath.yamlload import Located
 
 DEFAULT_PATH = ("foundations", "machine-learning", "deep-learning", "mlops")
-CACHE_FORMAT = 5  # 4: tracks; 5: titles are one line
+CACHE_FORMAT = 6  # 4: tracks; 5: titles are one line; 6: the prose after the graph's line
 
 
 class Resource(NamedTuple):
@@ -106,7 +109,7 @@ class Catalog:
         self,
         roadmaps: dict[str, Roadmap],
         texts: dict[str, TopicText],
-        packed_texts: dict[str, str] | None = None,
+        packed_texts: dict[str, bytes] | None = None,
         tracks: dict[str, Track] | None = None,
     ) -> None:
         """``texts`` by full topic id; ``packed_texts``: for roadmaps whose texts are not in
@@ -586,8 +589,12 @@ def _cache_key(
     ]
 
 
+CACHE_NAME = "roadmaps.cache"
+OLD_CACHE_NAME = "roadmaps.json"  # format 5 and before: one JSON document
+
+
 def _cache_file() -> Path:
-    return paths.cache_dir() / "roadmaps.json"
+    return paths.cache_dir() / CACHE_NAME
 
 
 def _read_cache(key: list[Any]) -> Catalog | None:
@@ -596,12 +603,21 @@ def _read_cache(key: list[Any]) -> Catalog | None:
         raw = _read_cache_bytes(_cache_budget(key))
         if raw is None:
             return None
-        payload = json.loads(raw)
+        head, texts = _split_cache(raw)
+        payload = json.loads(head)
         if type(payload) is not dict or payload.get("key") != key:
             return None
-        return _catalog_from_json(payload["roadmaps"], payload["tracks"])
+        return _catalog_from_json(payload["roadmaps"], payload["tracks"], texts)
     except Exception:  # whatever is wrong with it (even JSON too deep to decode), rebuild it
         return None
+
+
+def _split_cache(raw: bytes) -> tuple[bytes, bytes]:
+    """The cache's first line (the graph, as JSON) and the rest (the roadmaps' prose, each a
+    JSON text, one after another). JSON as ``json.dumps`` writes it has no line break."""
+    head, newline, texts = raw.partition(b"\n")
+    _expect(newline == b"\n")
+    return head, texts
 
 
 def _cache_budget(key: list[Any]) -> int:
@@ -626,20 +642,33 @@ def _read_cache_bytes(limit: int) -> bytes | None:
 
 
 def _write_cache(key: list[Any], catalog: Catalog) -> None:
-    from mlpath.fileio import atomic_write_text
+    from mlpath.fileio import atomic_write_bytes
 
+    texts = [_texts_to_json(r, catalog) for r in catalog.roadmaps.values()]
     payload = {
         "key": key,
-        "roadmaps": [_roadmap_to_json(r, catalog) for r in catalog.roadmaps.values()],
+        "roadmaps": [
+            _roadmap_to_json(r, len(t))
+            for r, t in zip(catalog.roadmaps.values(), texts, strict=True)
+        ],
         "tracks": [
             [t.id, t.title, t.summary, list(t.topics), t.source, t.builtin]
             for t in catalog.tracks.values()
         ],
     }
+    head = json.dumps(payload, separators=(",", ":")).encode()
     target = _cache_file()
     with contextlib.suppress(OSError):  # an unwritable cache only costs speed
         if _make_room_for_cache(target):
-            atomic_write_text(target, json.dumps(payload, separators=(",", ":")))
+            atomic_write_bytes(target, b"".join([head, b"\n", *texts]))
+            _remove_old_cache(target.with_name(OLD_CACHE_NAME))
+
+
+def _remove_old_cache(old: Path) -> None:
+    """The cache file an earlier mlpath wrote, under its own name: a file, not a folder or
+    a link (nothing else of ours would be there)."""
+    if old.is_file() and not old.is_symlink():
+        old.unlink()
 
 
 def _make_room_for_cache(target: Path) -> bool:
@@ -661,11 +690,15 @@ def _make_room_for_cache(target: Path) -> bool:
     return True
 
 
-def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
+def _texts_to_json(r: Roadmap, catalog: Catalog) -> bytes:
     texts = [
         [t.summary, [list(x) for x in t.resources], list(t.projects), list(t.checks)]
         for t in map(catalog.text, r.topics)
     ]
+    return json.dumps(texts, separators=(",", ":")).encode()
+
+
+def _roadmap_to_json(r: Roadmap, texts_size: int) -> dict[str, Any]:
     return {
         "id": r.id,
         "title": r.title,
@@ -682,7 +715,7 @@ def _roadmap_to_json(r: Roadmap, catalog: Catalog) -> dict[str, Any]:
             }
             for s in r.stages
         ],
-        "texts": json.dumps(texts, separators=(",", ":")),
+        "texts": texts_size,  # bytes of the prose after the first line, in roadmap order
     }
 
 
@@ -706,18 +739,24 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _catalog_from_json(rows: Any, track_rows: Any) -> Catalog:
+def _catalog_from_json(rows: Any, track_rows: Any, texts: bytes) -> Catalog:
     """The catalogue a cache holds, checked to have the shape ``_write_cache`` gives it: a
-    damaged value raises here rather than surfacing later as a wrong answer or a crash."""
+    damaged value raises here rather than surfacing later as a wrong answer or a crash.
+    ``texts``: the roadmaps' prose, undecoded, one after another."""
     _expect(type(rows) is list and type(track_rows) is list)
     roadmaps: dict[str, Roadmap] = {}
-    packed: dict[str, str] = {}
+    packed: dict[str, bytes] = {}
+    start = 0
     for r in rows:
         _expect(type(r) is dict)
         roadmap = _roadmap_from_json(r)
         _expect(roadmap.id not in roadmaps)
         roadmaps[roadmap.id] = roadmap
-        packed[roadmap.id] = _str(r["texts"])
+        size = r["texts"]
+        _expect(type(size) is int and 0 < size <= len(texts) - start)
+        packed[roadmap.id] = texts[start : start + size]
+        start += size
+    _expect(start == len(texts))
     catalog = Catalog(roadmaps, {}, packed)
     for row in track_rows:
         track = _track_from_json(row)
@@ -750,29 +789,36 @@ def _roadmap_from_json(r: dict[str, Any]) -> Roadmap:
     )
 
 
+_NUMBERS = frozenset({int, float})
+_LIST = frozenset({list})
+_INT = frozenset({int})
+
+
+def _types(values: Iterable[Any]) -> set[type]:
+    return set(map(type, values))
+
+
 def _stage_from_json(rid: str, s: Any) -> Stage:
     _expect(type(s) is dict)
     sid, summary, rows = _str(s["id"]), s["summary"], s["topics"]
-    _expect((summary is None or type(summary) is str) and type(rows) is list)
-    topics = []
-    for row in rows:  # every command reads these: checked inline, without a call per field
-        _expect(type(row) is list and len(row) == 5)
-        tid, title, hours, requires, checks = row
-        _expect(
-            type(tid) is str
-            and type(title) is str
-            and type(hours) in (int, float)
-            and type(requires) is list
-            and type(checks) is int
-        )
-        "".join(requires)  # TypeError unless every item is text; faster than a loop of checks
-        topics.append(
-            Topic(rid, sid, tid, title, float(hours), tuple(requires), f"{rid}/{tid}", checks)
-        )
-    return Stage(sid, _str(s["title"]), summary, tuple(topics))
+    _expect((summary is None or type(summary) is str) and type(rows) is list and len(rows) > 0)
+    # Every command reads these thousands of rows, so they are checked and made a column at a
+    # time, by loops that run in C: no Python call per topic.
+    _expect(_types(rows) <= _LIST and set(map(len, rows)) == {5})
+    tids, titles, hours, requires, checks = zip(*rows, strict=True)
+    "".join(tids + titles)  # TypeError unless every one is text
+    _expect(_types(hours) <= _NUMBERS and _types(requires) <= _LIST and _types(checks) <= _INT)
+    "".join(chain.from_iterable(requires))
+    columns = zip(
+        repeat(rid), repeat(sid), tids, titles, map(float, hours), map(tuple, requires),
+        map(f"{rid}/".__add__, tids), checks,
+    )  # fmt: skip
+    # tuple.__new__ makes each Topic from its fields as Topic(...) would, minus the call.
+    topics = tuple(map(tuple.__new__, repeat(Topic), columns))
+    return Stage(sid, _str(s["title"]), summary, topics)
 
 
-def _texts_from_json(packed: str, count: int) -> list[TopicText]:
+def _texts_from_json(packed: bytes, count: int) -> list[TopicText]:
     rows = json.loads(packed)
     _expect(type(rows) is list and len(rows) == count)
     return [_text_from_json(row) for row in rows]

@@ -15,45 +15,61 @@ from typing import Any
 
 import pytest
 
+from tests.cache_file import cache_path, joined, parts
 from tests.conftest import Result
 
 DEEP = b"[" * 200_000 + b"]" * 200_000
 
 
-def _good_cache(mlpath: Callable[..., Result], home: Path) -> tuple[Path, str]:
+def _good_cache(mlpath: Callable[..., Result], home: Path) -> tuple[Path, bytes]:
     assert mlpath("status").exit_code == 0
-    cache = home / "cache" / "roadmaps.json"
-    return cache, cache.read_text(encoding="utf-8")
+    cache = cache_path(home)
+    return cache, cache.read_bytes()
 
 
-def _at(path: str, value: Any) -> Callable[[str], bytes]:
-    """The good cache, its current key and all, with the part at ``path`` replaced."""
+def _at(path: str, value: Any) -> Callable[[bytes], bytes]:
+    """The good cache, its current key and all, with the part at ``path`` of its first line
+    replaced (the prose after it as it was)."""
 
-    def damage(good: str) -> bytes:
-        payload = json.loads(good)
+    def damage(good: bytes) -> bytes:
+        head, _, rest = good.partition(b"\n")
+        payload = json.loads(head)
         *parents, last = (int(p) if p.isdigit() else p for p in path.split("."))
         target = payload
         for part in parents:
             target = target[part]
         target[last] = value
-        return json.dumps(payload).encode()
+        return json.dumps(payload).encode() + b"\n" + rest
 
     return damage
 
 
-def _a_roadmap_twice(good: str) -> bytes:
-    payload = json.loads(good)
-    payload["roadmaps"].append(payload["roadmaps"][0])
-    return json.dumps(payload).encode()
+def _a_roadmap_twice(good: bytes) -> bytes:
+    graph, texts = parts(good)
+    graph["roadmaps"].append(graph["roadmaps"][0])
+    return joined(graph, [*texts, texts[0]])
+
+
+def _size_plus(extra: int) -> Callable[[bytes], bytes]:
+    """The first roadmap's prose said to be ``extra`` bytes longer than it is."""
+
+    def damage(good: bytes) -> bytes:
+        graph, _ = parts(good)
+        return _at("roadmaps.0.texts", graph["roadmaps"][0]["texts"] + extra)(good)
+
+    return damage
 
 
 DAMAGE: list[Any] = [
     pytest.param(lambda good: DEEP, id="nested 200,000 deep"),
+    pytest.param(lambda good: DEEP + b"\n", id="a first line nested 200,000 deep"),
     pytest.param(lambda good: b"", id="empty"),
     pytest.param(lambda good: random.Random(7).randbytes(4096), id="random bytes"),
-    pytest.param(lambda good: good.encode()[: len(good) // 2], id="cut short"),
-    pytest.param(lambda good: b'{"roadmaps": []}', id="no key"),
-    pytest.param(lambda good: b"[]", id="a list"),
+    pytest.param(lambda good: good[: len(good) // 2], id="cut short"),
+    pytest.param(lambda good: good.partition(b"\n")[0], id="the first line alone"),
+    pytest.param(lambda good: good + b"[]", id="more after the prose"),
+    pytest.param(lambda good: b'{"roadmaps": []}\n', id="no key"),
+    pytest.param(lambda good: b"[]\n", id="a list"),
     pytest.param(_at("roadmaps", {"a": 1}), id="roadmaps a mapping"),
     pytest.param(_at("roadmaps.0", "x"), id="a roadmap as text"),
     pytest.param(_at("roadmaps.0.title", 7), id="a title a number"),
@@ -61,10 +77,20 @@ DAMAGE: list[Any] = [
     pytest.param(_at("roadmaps.0.builtin", "yes"), id="builtin as text"),
     pytest.param(_at("roadmaps.0.stages", {}), id="stages a mapping"),
     pytest.param(_at("roadmaps.0.stages.0.summary", 3), id="a stage summary a number"),
+    pytest.param(_at("roadmaps.0.stages.0.topics", []), id="a stage without topics"),
     pytest.param(_at("roadmaps.0.stages.0.topics.0", "abcd"), id="a topic as text"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.0", 5), id="a topic id a number"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.1", None), id="a topic title null"),
     pytest.param(_at("roadmaps.0.stages.0.topics.0.2", "2"), id="hours as text"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.2", True), id="hours true"),
     pytest.param(_at("roadmaps.0.stages.0.topics.0.3", [1]), id="a prerequisite a number"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.3", "ab"), id="prerequisites as text"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.0.4", 1.5), id="checks a fraction"),
+    pytest.param(_at("roadmaps.0.stages.0.topics.1", ["a", "b", 1, [], 0, 9]), id="six fields"),
     pytest.param(_at("roadmaps.0.texts", ["x"]), id="texts a list"),
+    pytest.param(_at("roadmaps.0.texts", 0), id="texts of no bytes"),
+    pytest.param(_size_plus(1), id="texts one byte longer than written"),
+    pytest.param(_size_plus(-1), id="texts one byte shorter than written"),
     pytest.param(_a_roadmap_twice, id="a roadmap twice"),
     pytest.param(_at("tracks", {}), id="tracks a mapping"),
     pytest.param(_at("tracks.0", "x"), id="a track as text"),
@@ -76,19 +102,19 @@ DAMAGE: list[Any] = [
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_cache_is_rebuilt(
-    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[str], bytes]
+    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[bytes], bytes]
 ) -> None:
     cache, good = _good_cache(mlpath, isolated_home)
     cache.write_bytes(damage(good))
     result = mlpath("status")
     assert (result.exit_code, result.stderr) == (0, "")
     assert "Foundations" in result.stdout
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
 @pytest.mark.parametrize("damage", DAMAGE[:4])
 def test_the_installed_command_rebuilds_a_damaged_cache(
-    mlpath_exe: str, isolated_home: Path, damage: Callable[[str], bytes]
+    mlpath_exe: str, isolated_home: Path, damage: Callable[[bytes], bytes]
 ) -> None:
     # In a process of its own, with the interpreter's default recursion limit.
     env = dict(os.environ)
@@ -96,14 +122,14 @@ def test_the_installed_command_rebuilds_a_damaged_cache(
         subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=False).returncode
         == 0
     )
-    cache = isolated_home / "cache" / "roadmaps.json"
-    good = cache.read_text(encoding="utf-8")
+    cache = cache_path(isolated_home)
+    good = cache.read_bytes()
     cache.write_bytes(damage(good))
     run = subprocess.run(
         [mlpath_exe, "status"], env=env, capture_output=True, text=True, check=False
     )
     assert (run.returncode, run.stderr) == (0, "")
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
 def test_an_empty_folder_in_place_of_the_cache_is_replaced_by_it(
@@ -114,7 +140,7 @@ def test_an_empty_folder_in_place_of_the_cache_is_replaced_by_it(
     cache.mkdir()
     result = mlpath("status")
     assert (result.exit_code, result.stderr) == (0, "")
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
 def test_a_folder_with_files_in_place_of_the_cache_is_left_alone(
@@ -139,15 +165,15 @@ def test_a_fifo_in_place_of_the_cache_neither_hangs_nor_stays(
         subprocess.run([mlpath_exe, "status"], env=env, capture_output=True, check=False).returncode
         == 0
     )
-    cache = isolated_home / "cache" / "roadmaps.json"
-    good = cache.read_text(encoding="utf-8")
+    cache = cache_path(isolated_home)
+    good = cache.read_bytes()
     cache.unlink()
     os.mkfifo(cache)
     run = subprocess.run(
         [mlpath_exe, "status"], env=env, capture_output=True, timeout=30, check=False
     )
     assert run.returncode == 0
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
 def test_a_huge_cache_file_is_not_read(mlpath: Callable[..., Result], isolated_home: Path) -> None:
@@ -161,7 +187,7 @@ def test_a_huge_cache_file_is_not_read(mlpath: Callable[..., Result], isolated_h
     finally:
         tracemalloc.stop()
     assert (result.exit_code, result.stderr) == (0, "")
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
     assert peak < 64 * 1024 * 1024
 
 
@@ -171,7 +197,7 @@ def test_running_out_of_memory_reading_the_cache_rebuilds_it(
     from mlpath import roadmaps
 
     cache, good = _good_cache(mlpath, isolated_home)
-    cache.write_text(good.replace("Foundations", "Stale"), encoding="utf-8")
+    cache.write_bytes(good.replace(b"Foundations", b"Stale"))
 
     class NoMemoryJson:
         dumps = staticmethod(json.dumps)
@@ -187,16 +213,16 @@ def test_running_out_of_memory_reading_the_cache_rebuilds_it(
         result = mlpath("roadmap", "list", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     assert "Stale" not in result.stdout and "Foundations" in result.stdout
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
-def _rows(change: Callable[[list[Any]], object]) -> Callable[[str], str]:
+def _rows(change: Callable[[list[Any]], object]) -> Callable[[bytes], bytes]:
     """The good texts with one change; the first row is python-basics's."""
 
-    def damage(packed: str) -> str:
+    def damage(packed: bytes) -> bytes:
         rows = json.loads(packed)
         change(rows)
-        return json.dumps(rows)
+        return json.dumps(rows).encode()
 
     return damage
 
@@ -206,10 +232,11 @@ def _first(index: int, value: Any) -> Callable[[list[Any]], object]:
 
 
 TEXT_DAMAGE = [
-    pytest.param(lambda packed: "[" * 200_000 + "]" * 200_000, id="nested 200,000 deep"),
-    pytest.param(lambda packed: "", id="empty"),
-    pytest.param(lambda packed: '"summary"', id="text"),
-    pytest.param(lambda packed: "{}", id="a mapping"),
+    pytest.param(lambda packed: DEEP, id="nested 200,000 deep"),
+    pytest.param(lambda packed: b" ", id="a space"),
+    pytest.param(lambda packed: b"\xff\xfe\x00", id="not UTF-8"),
+    pytest.param(lambda packed: b'"summary"', id="text"),
+    pytest.param(lambda packed: b"{}", id="a mapping"),
     pytest.param(_rows(lambda rows: rows.pop()), id="one text too few"),
     pytest.param(_rows(lambda rows: rows[0].pop()), id="a text of three fields"),
     pytest.param(_rows(_first(0, 1)), id="summary a number"),
@@ -223,22 +250,22 @@ TEXT_DAMAGE = [
 
 @pytest.mark.parametrize("damage", TEXT_DAMAGE)
 def test_damaged_topic_texts_are_read_again_from_the_roadmaps(
-    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[str], str]
+    mlpath: Callable[..., Result], isolated_home: Path, damage: Callable[[bytes], bytes]
 ) -> None:
     # A roadmap's texts are decoded only when one of its topics is shown: damage found late.
     cache, good = _good_cache(mlpath, isolated_home)
-    payload = json.loads(good)
-    first = payload["roadmaps"][0]
+    graph, texts = parts(good)
+    first = graph["roadmaps"][0]
     assert (first["id"], first["stages"][0]["topics"][0][0]) == ("foundations", "python-basics")
-    first["texts"] = damage(first["texts"])
-    cache.write_text(json.dumps(payload), encoding="utf-8")
+    texts[0] = damage(texts[0])
+    cache.write_bytes(joined(graph, texts))
     result = mlpath("show", "foundations/python-basics", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     data = json.loads(result.stdout)["data"]
     assert data["resources"]
     assert all(list(r) == ["title", "url", "kind"] for r in data["resources"])
     assert all(isinstance(v, str) for r in data["resources"] for v in r.values())
-    assert cache.read_text(encoding="utf-8") == good
+    assert cache.read_bytes() == good
 
 
 def test_the_cache_is_read_without_importing_the_validators(
@@ -256,3 +283,25 @@ def test_the_cache_is_read_without_importing_the_validators(
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
     for heavy in ("yaml", "pydantic", "mlpath.yamlload", "mlpath.schema"):
         assert heavy not in imported
+
+
+def test_the_cache_an_earlier_mlpath_wrote_is_removed(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    # Format 5 and before: one JSON document, roadmaps.json. The new cache replaces it.
+    old = isolated_home / "cache" / "roadmaps.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"key": [5], "roadmaps": [], "tracks": []}', encoding="utf-8")
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert sorted(p.name for p in old.parent.iterdir()) == ["roadmaps.cache"]
+
+
+def test_a_folder_under_the_old_cache_name_is_left_alone(
+    mlpath: Callable[..., Result], isolated_home: Path
+) -> None:
+    old = isolated_home / "cache" / "roadmaps.json"
+    (old / "keep").mkdir(parents=True)
+    result = mlpath("status")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [p.name for p in old.iterdir()] == ["keep"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mlpath.render.output import brief
+from tests.cache_file import cache_path, head, joined, parts
 from tests.conftest import DEMO, Result
 
 BOMB = "".join(
@@ -367,14 +368,14 @@ def test_a_corrupt_or_foreign_cache_is_rebuilt(
     mlpath: Callable[..., Result], isolated_home: Path
 ) -> None:
     assert mlpath("status").exit_code == 0
-    cache = isolated_home / "cache" / "roadmaps.json"
-    good = cache.read_text(encoding="utf-8")
-    for junk in ("{not json", '{"key": 1, "roadmaps": [{"id": 3}]}', "", "[]"):
+    cache = cache_path(isolated_home)
+    good = cache.read_bytes()
+    for junk in ("{not json", '{"key": 1, "roadmaps": [{"id": 3}]}\n', "", "[]"):
         cache.write_text(junk, encoding="utf-8")
         result = mlpath("status", "--json")
         assert result.exit_code == 0, junk
         assert "foundations" in result.stdout
-        assert cache.read_text(encoding="utf-8") == good
+        assert cache.read_bytes() == good
 
 
 def test_a_cache_from_another_mlpath_version_is_not_used(
@@ -383,12 +384,12 @@ def test_a_cache_from_another_mlpath_version_is_not_used(
     from mlpath import roadmaps
 
     assert mlpath("status").exit_code == 0
-    cache = isolated_home / "cache" / "roadmaps.json"
-    cache.write_text(cache.read_text(encoding="utf-8").replace("Foundations", "Stale"), "utf-8")
+    cache = cache_path(isolated_home)
+    cache.write_bytes(cache.read_bytes().replace(b"Foundations", b"Stale"))
     assert "Stale" in mlpath("roadmap", "list", "--json").stdout  # same version: cache used
     monkeypatch.setattr(roadmaps, "__version__", "99.0")
     assert "Stale" not in mlpath("roadmap", "list", "--json").stdout
-    assert json.loads(cache.read_text(encoding="utf-8"))["key"][1] == "99.0"
+    assert head(cache.read_bytes())["key"][1] == "99.0"
 
 
 def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
@@ -396,17 +397,16 @@ def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
 ) -> None:
     # A topic's prose is decoded only when it is shown, so damage there is found late.
     assert mlpath("status").exit_code == 0
-    cache = isolated_home / "cache" / "roadmaps.json"
-    good = cache.read_text(encoding="utf-8")
-    payload = json.loads(good)
-    assert payload["roadmaps"][0]["id"] == "foundations"
-    for damage in ("[not json", "[]", '[["one field"]]', "[1, 2]"):
-        payload["roadmaps"][0]["texts"] = damage
-        cache.write_text(json.dumps(payload), encoding="utf-8")
+    cache = cache_path(isolated_home)
+    good = cache.read_bytes()
+    graph, texts = parts(good)
+    assert graph["roadmaps"][0]["id"] == "foundations"
+    for damage in (b"[not json", b"[]", b'[["one field"]]', b"[1, 2]"):
+        cache.write_bytes(joined(graph, [damage, *texts[1:]]))
         result = mlpath("show", "foundations/python-basics", "--json")
         assert result.exit_code == 0, (damage, result.stderr)
         assert json.loads(result.stdout)["data"]["resources"], damage
-        assert cache.read_text(encoding="utf-8") == good
+        assert cache.read_bytes() == good
 
 
 def test_an_edited_roadmap_is_validated_again(

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from mlpath import paths
 from mlpath.cli.app import _app_for
 from mlpath.roadmaps import build_catalog, roadmap_files, track_files
+from tests.cache_file import cache_path, head
 from tests.conftest import DEMO, Result
 from tests.test_cli import CORE, _env, data
 
@@ -602,9 +603,9 @@ def test_a_deleted_followed_track_falls_back_to_the_roadmaps(mlpath: Run, home: 
 
 def test_an_edited_track_file_is_read_again(mlpath: Run, home: Path) -> None:
     assert mlpath("track", "follow", "solo").exit_code == 0
-    cache = home / "cache" / "roadmaps.json"
+    cache = cache_path(home)
     assert ids(status(mlpath)["roadmaps"]) == ["demo"]
-    cached = json.loads(cache.read_text(encoding="utf-8"))
+    cached = head(cache.read_bytes())
     assert [t[0] for t in cached["tracks"]] == ["junior-ml-engineer", "mini", "solo"]
     solo = home / "tracks" / "solo.yaml"
     solo.write_text(SOLO.replace("Solo track", "Solo, longer") + "  - other/delta\n",
