@@ -9,14 +9,18 @@ Written exactly as with ``typing.NamedTuple``::
         longest: int = 0
 
 and type-checked as one (mypy sees ``typing.NamedTuple``). At run time, on Python 3.11 to
-3.13, the class is ``collections.namedtuple`` with the class body's defaults, methods,
-properties and docstring.
+3.13, the class is a named tuple as ``collections.namedtuple`` makes one (the same fields,
+defaults, ``_make``, ``_replace``, ``_asdict``, repr and pickling), with the class body's
+methods, properties and docstring.
 
-Why: typing's version checks every field's annotation when the class is made, and an
-annotation written as a string (each one, in a module with postponed evaluation) is compiled
-for that. Across the forty-odd record classes a command imports, that was about 3% of
-``mlpath status``, for a check that mypy already makes. The annotations are kept as the
-class body has them.
+Why: a command imports forty-odd record classes, and making them was a tenth of what
+``mlpath status`` adds to Typer's start-up. typing's version checks every field's annotation
+when the class is made, and an annotation written as a string (each one, in a module with
+postponed evaluation) is compiled for that: a check mypy already makes. ``collections.
+namedtuple`` compiles a ``__new__`` for each class from source. Here the ``__new__`` of each
+number of fields is compiled once and given each class's field names
+(``CodeType.replace``), and the methods every record shares are inherited from one base.
+The annotations are kept as the class body has them.
 
 Python 3.14 evaluates annotations lazily (PEP 649): typing's version no longer pays that
 cost, and a class body no longer holds ``__annotations__``, so there it is typing's own.
@@ -25,17 +29,24 @@ cost, and a class body no longer holds ``__annotations__``, so there it is typin
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 __all__ = ["NamedTuple"]
 
 if TYPE_CHECKING or sys.version_info >= (3, 14):
     from typing import NamedTuple
 else:
-    import collections
+    from types import CodeType, FunctionType
 
-    # What the class statement puts in the body that is not the class's own: the record gets
-    # these from collections.namedtuple instead.
+    try:
+        from _collections import _tuplegetter  # what collections.namedtuple uses, in C
+    except ImportError:  # another Python: the same, as a property
+        from operator import itemgetter
+
+        def _tuplegetter(index, doc):
+            return property(itemgetter(index), doc=doc)
+
+    # What the class statement puts in the body that is not the class's own.
     _MADE_BY_PYTHON = frozenset({
         "__module__", "__qualname__", "__annotations__", "__firstlineno__",
         "__static_attributes__",
@@ -45,6 +56,73 @@ else:
         "__new__", "__init__", "__slots__", "__getnewargs__", "__classcell__",
         "_fields", "_field_defaults", "_make", "_replace", "_asdict",
     })  # fmt: skip
+    _NEW_GLOBALS = {"_tuple_new": tuple.__new__}
+    _NEW_CODE: dict[int, CodeType] = {}
+
+    def _new_code(count):
+        """The code of a ``__new__`` taking ``count`` fields, compiled once per count."""
+        code = _NEW_CODE.get(count)
+        if code is None:
+            args = ", ".join(f"_{i}" for i in range(count))
+            space = {}
+            exec(f"def __new__(_cls, {args}):\n return _tuple_new(_cls, ({args},))", space)
+            code = _NEW_CODE[count] = space["__new__"].__code__
+        return code
+
+    class _Fields(tuple):
+        """What every record has, as ``collections.namedtuple`` gives it."""
+
+        __slots__ = ()
+        _fields = ()
+        _field_defaults: ClassVar[dict[str, object]] = {}
+
+        @classmethod
+        def _make(cls, iterable):
+            made = tuple.__new__(cls, iterable)
+            if len(made) != len(cls._fields):
+                raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(made)}")
+            return made
+
+        def _replace(self, /, **changes):
+            made = self._make(map(changes.pop, self._fields, self))
+            if changes:
+                raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+            return made
+
+        def __repr__(self):
+            shown = ", ".join(
+                f"{name}={value!r}" for name, value in zip(self._fields, self, strict=True)
+            )
+            return f"{type(self).__name__}({shown})"
+
+        def _asdict(self):
+            return dict(zip(self._fields, self, strict=True))
+
+        def __getnewargs__(self):
+            return tuple(self)
+
+    def _record(name, fields, defaults, body):
+        qualname = body["__qualname__"]
+        new = FunctionType(
+            _new_code(len(fields)).replace(co_varnames=("_cls", *fields)),
+            _NEW_GLOBALS, "__new__", tuple(defaults) or None,
+        )  # fmt: skip
+        new.__qualname__ = f"{qualname}.__new__"
+        space = {
+            "__slots__": (),
+            "__module__": body["__module__"],
+            "__qualname__": qualname,
+            "__doc__": f"{name}({', '.join(fields)})",
+            "__new__": new,
+            "__match_args__": tuple(fields),
+            "_fields": tuple(fields),
+            "_field_defaults": dict(
+                zip(fields[len(fields) - len(defaults) :], defaults, strict=True)
+            ),
+        }
+        for index, field in enumerate(fields):
+            space[field] = _tuplegetter(index, f"Alias for field number {index}")
+        return type(name, (_Fields,), space)
 
     class _Record(type):
         def __new__(mcs, name, bases, body):
@@ -54,13 +132,13 @@ else:
                 raise TypeError(f"{name}: a NamedTuple can only derive from NamedTuple")
             annotations = body.get("__annotations__", {})
             fields = list(annotations)
+            for field in fields:
+                if field.startswith("_"):
+                    raise ValueError(f"{name}: a field name cannot start with '_': {field}")
             with_default = [f for f in fields if f in body]
             if with_default != fields[len(fields) - len(with_default) :]:
                 raise TypeError(f"{name}: a field without a default follows one with a default")
-            made = collections.namedtuple(
-                name, fields, defaults=[body[f] for f in with_default], module=body["__module__"]
-            )
-            made.__qualname__ = body["__qualname__"]
+            made = _record(name, fields, [body[f] for f in with_default], body)
             made.__annotations__ = dict(annotations)
             for key, value in body.items():
                 if key in _PROTECTED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import pytest
@@ -63,3 +64,53 @@ def test_annotations_evaluated_when_the_class_is_made_work_the_same() -> None:
     exec("class Pair(NamedTuple):\n    a: int\n    b: list[str] = []\n", space)
     pair = space["Pair"]
     assert pair(1) == (1, []) and pair._fields == ("a", "b")  # type: ignore[attr-defined,operator]
+
+
+def test_the_constructor_names_its_fields_as_namedtuple_does() -> None:
+    assert Point(y=2, x=1) == (1, 2, "origin")
+    assert Point.__new__.__defaults__ == (0, "origin")
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x'"):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        Point(1, z=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="takes from 2 to 4 positional arguments but 5"):
+        Point(1, 2, "a", 4)  # type: ignore[call-arg]
+
+
+def test_make_replace_match_copy_and_slots() -> None:
+    p = Point._make([1, 2, "a"])
+    assert type(p) is Point and p == (1, 2, "a")
+    with pytest.raises(TypeError, match="Expected 3 arguments, got 2"):
+        Point._make([1, 2])
+    with pytest.raises(ValueError, match="unexpected field names: \\['z'\\]"):
+        p._replace(z=1)  # type: ignore[call-arg]
+    match p:
+        case Point(x, y):
+            assert (x, y) == (1, 2)
+    assert copy.copy(p) == p and copy.deepcopy(p) == p
+    with pytest.raises(AttributeError):
+        p.other = 1  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        p.x = 5  # type: ignore[misc]
+
+
+def test_records_of_the_same_size_do_not_share_field_names() -> None:
+    class Left(NamedTuple):
+        a: int
+        b: int
+
+    class Right(NamedTuple):
+        c: int
+        d: int
+
+    assert (Left(b=2, a=1), Right(d=2, c=1)) == ((1, 2), (1, 2))
+    assert (Left(1, 2).b, Right(1, 2).d) == (2, 2)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'a'"):
+        Right(a=1, b=2)  # type: ignore[call-arg]
+
+
+def test_a_field_name_with_a_leading_underscore_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot start with '_'"):
+
+        class Hidden(NamedTuple):
+            _secret: int  # type: ignore[misc]  # mypy refuses it too
