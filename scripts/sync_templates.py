@@ -1,17 +1,27 @@
 """Keep the files the built-in templates share in step with their one source.
 
-``templates/_common/files/`` holds the files every built-in template ships as they are: the
-licence texts, the pre-commit hooks, the Docker allow-list, the Python version and the API's
-serving layer. Each template must stay a standalone cookiecutter template (a learner can
-point cookiecutter at its folder alone), so each carries its own copy, at the same place under
-its ``{{cookiecutter.project_slug}}/`` tree; this script writes those copies:
+``templates/_common/files/`` holds the files every built-in template ships: the licence
+texts, the pre-commit hooks, the Docker allow-list, the Python version, the API's serving
+layer, the MLflow tracking module, the drift statistics (``drift.py``), the lock script, the
+Makefile's shared targets (``common.mk``, which each template's own Makefile includes), the
+Dockerfile, the CI workflow (``.github/workflows/ci.yml``), its smoke test
+(``scripts/smoke.py``) and the tests that hold them (``tests/test_ci.py``,
+``tests/test_drift.py``, ``tests/test_locks.py``, ...). Each template must stay a standalone
+cookiecutter template (a learner can point cookiecutter at its folder alone), so each carries
+its own copy, at the same place under its ``{{cookiecutter.project_slug}}/`` tree; this script
+writes those copies byte for byte:
 
     python scripts/sync_templates.py           # copy the shared files into every template
     python scripts/sync_templates.py --check   # exit 1, naming each copy that differs
 
 Edit the source, never a copy: a test runs the check, so a copy edited on its own fails CI.
-What differs between templates inside a shared file is a cookiecutter variable (the
-``.dockerignore`` names ``{{ cookiecutter._model_file }}``, set in each ``cookiecutter.json``).
+What differs between templates inside a shared file is a private cookiecutter variable, set in
+each ``cookiecutter.json`` and rendered when a project is generated: ``_model_file`` (the
+trained artefact the image ships), ``_apt_packages`` and ``_apt_packages_why`` (Debian packages
+the image needs, and why), ``_pip_extra_index`` and ``_pip_extra_index_why`` (an index pip
+searches besides PyPI, in the image and in CI). What a template does its own way stays in its
+own files: the Makefile (its variables and the data, train and evaluate targets) and
+``scripts/smoke_request.py`` (the one request of the smoke test).
 """
 
 from __future__ import annotations

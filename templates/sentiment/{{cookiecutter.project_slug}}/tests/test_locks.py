@@ -31,7 +31,10 @@ def _names(requirements: list[str]) -> set[str]:
 
 
 def _recipe(target: str) -> str:
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    # The Makefile includes common.mk, where the targets every template shares live.
+    makefile = "\n".join(
+        (ROOT / name).read_text(encoding="utf-8") for name in ("Makefile", "common.mk")
+    )
     found = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert found, f"no `make {target}`"
     return found.group(1)

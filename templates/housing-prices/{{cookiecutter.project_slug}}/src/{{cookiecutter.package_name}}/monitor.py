@@ -5,8 +5,9 @@ with the training split and writes ``reports/drift.json``, a short ``reports/dri
 ``reports/figures/drift.png``. When the batch also has the target column (the labels arrived),
 it compares the model's error on it with its error on the held-out test split too.
 
-The tests are the standard ones, implemented in a few lines each (a monitoring library such as
-Evidently would pull in far more than this project needs):
+The tests are the standard ones, implemented in a few lines each in ``drift`` (the module the
+built-in templates share; a monitoring library such as Evidently would pull in far more than
+this project needs); this module picks the columns, the thresholds and the verdicts:
 
 * **PSI** (population stability index) for every numeric column and for the model's
   predictions. The bins are fixed from the *training* data (its deciles), so every batch is
@@ -30,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2_contingency, ks_2samp
 
 from . import figures
 from .config import MonitorConfig, Params, load_params
@@ -50,6 +49,7 @@ from .data import (
     grid_cells,
     load_processed,
 )
+from .drift import chi_square, is_drift, ks_test, psi
 from .evaluate import regression_metrics
 from .predict import load_model, predict_frame
 
@@ -59,39 +59,12 @@ PREDICTION = "prediction"
 LOCATION = "grid_cell"
 DRIFT_JSON = "drift.json"
 DRIFT_MD = "drift.md"
-PSI_FLOOR = 1e-4  # share given to an empty bin, so ln(0) never happens
 MIN_EXPECTED_COUNT = 5  # chi-square: rarer grid cells are pooled into one "other" cell
 EXIT_DRIFT = 1
 EXIT_ERROR = 2
 
 
-# --------------------------------------------------------------------------- the statistics
-
-
-def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """Inner bin edges at the reference's quantiles (ties merged): bins fixed by training data."""
-    inner = np.quantile(np.asarray(reference, dtype=float), np.linspace(0.0, 1.0, bins + 1)[1:-1])
-    return np.unique(inner)
-
-
-def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of ``values`` in each bin; the outer bins are open-ended."""
-    index = np.searchsorted(edges, np.asarray(values, dtype=float), side="right")
-    return np.bincount(index, minlength=len(edges) + 1) / len(values)
-
-
-def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
-    """Population stability index of ``current`` against ``reference`` (0 for identical data)."""
-    edges = quantile_edges(reference, bins)
-    expected = np.clip(bin_shares(reference, edges), PSI_FLOOR, None)
-    actual = np.clip(bin_shares(current, edges), PSI_FLOOR, None)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def ks_test(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
-    """Two-sample Kolmogorov-Smirnov statistic (largest CDF gap) and p-value."""
-    result = ks_2samp(np.asarray(reference, dtype=float), np.asarray(current, dtype=float))
-    return float(result.statistic), float(result.pvalue)
+# --------------------------------------------------------------------------- the locations
 
 
 def contingency_table(reference: Sequence[str], current: Sequence[str]) -> pd.DataFrame:
@@ -115,11 +88,7 @@ def contingency_table(reference: Sequence[str], current: Sequence[str]) -> pd.Da
 def chi_square_test(reference: Sequence[str], current: Sequence[str]) -> dict[str, float]:
     """Pearson's chi-square test of equal category shares, with Cramer's V as the effect size."""
     table = contingency_table(reference, current)
-    if table.shape[1] < 2:
-        return {"chi2": 0.0, "dof": 0, "pvalue": 1.0, "cramers_v": 0.0}
-    chi2, pvalue, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
-    cramers_v = math.sqrt(chi2 / (table.to_numpy().sum() * (min(table.shape) - 1)))
-    return {"chi2": float(chi2), "dof": int(dof), "pvalue": float(pvalue), "cramers_v": cramers_v}
+    return chi_square(table.loc["reference"].tolist(), table.loc["current"].tolist())
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -136,7 +105,7 @@ def numeric_drift(reference: np.ndarray, current: np.ndarray, config: MonitorCon
     """PSI and KS for one numeric column, and the verdict: ok, warning or drift."""
     value = psi(reference, current, config.psi_bins)
     statistic, pvalue = ks_test(reference, current)
-    ks_drift = pvalue < config.ks_pvalue and statistic >= config.ks_min_statistic
+    ks_drift = is_drift(pvalue, statistic, config.ks_pvalue, config.ks_min_statistic)
     if value > config.psi_threshold or ks_drift:
         status = "drift"
     elif value > config.psi_warning or pvalue < config.ks_pvalue:
@@ -156,10 +125,10 @@ def numeric_drift(reference: np.ndarray, current: np.ndarray, config: MonitorCon
 def categorical_drift(reference: Sequence[str], current: Sequence[str], config: MonitorConfig):
     """Chi-square on category counts, and the verdict."""
     result = chi_square_test(reference, current)
-    significant = result["pvalue"] < config.chi2_pvalue
-    if significant and result["cramers_v"] >= config.chi2_min_cramers_v:
+    pvalue, cramers_v = result["pvalue"], result["cramers_v"]
+    if is_drift(pvalue, cramers_v, config.chi2_pvalue, config.chi2_min_cramers_v):
         status = "drift"
-    elif significant:
+    elif pvalue < config.chi2_pvalue:
         status = "warning"
     else:
         status = "ok"

@@ -23,6 +23,8 @@ What is compared, and with which test (thresholds in the ``monitor`` section of 
   the training split's): the chi-square test of homogeneity, with Cramer's V as effect size;
 - with labels: accuracy, against the model's accuracy on the validation split.
 
+The statistics themselves are in ``drift``, the module the built-in templates share.
+
 The model's confidence is referenced on the validation split, not the training split: on the
 images it was fitted to, a network is more confident than on any new image, which would make
 every batch look drifted. The validation images only chose the stopping epoch.
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from . import figures
 from .config import Config, load_config
@@ -51,6 +53,7 @@ from .data import (
     save_images,
     split_path,
 )
+from .drift import chi_square, is_drift, ks_test, psi, round_p
 from .imaging import IMAGE_SUFFIXES, load_file
 
 logger = logging.getLogger(__name__)
@@ -58,65 +61,6 @@ logger = logging.getLogger(__name__)
 IMAGE_FEATURES = ("brightness", "contrast", "ink_share", "centre_row", "centre_col")
 NUMERIC_FEATURES = (*IMAGE_FEATURES, "confidence")
 _DECIMALS = 4
-_PSI_FLOOR = 1e-4  # share given to an empty bin, so that PSI stays finite
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """Inner bin edges at the reference quantiles (duplicates merged for discrete data)."""
-    inner = np.quantile(np.asarray(reference, dtype=float), np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(inner)
-
-
-def bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    """Share of ``values`` in each bin; bin i holds edges[i-1] <= value < edges[i]."""
-    index = np.searchsorted(inner_edges, np.asarray(values, dtype=float), side="right")
-    counts = np.bincount(index, minlength=len(inner_edges) + 1)
-    return counts / max(len(values), 1)
-
-
-def psi(reference: Sequence[float], batch: Sequence[float], bins: int = 10) -> float:
-    """Population Stability Index of ``batch`` against ``reference``.
-
-    PSI = sum over bins of (batch share - reference share) * ln(batch share / reference
-    share), with bins fixed at the reference quantiles (so each holds about 1/bins of the
-    reference). 0 means the same distribution; the usual reading is < 0.1 stable, 0.1-0.2 a
-    moderate shift, > 0.2 a significant one. Empty bins get a share of 1e-4.
-    """
-    reference, batch = np.asarray(reference, dtype=float), np.asarray(batch, dtype=float)
-    edges = quantile_edges(reference, bins)
-    expected = np.clip(bin_shares(reference, edges), _PSI_FLOOR, None)
-    actual = np.clip(bin_shares(batch, edges), _PSI_FLOOR, None)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def ks_test(reference: Sequence[float], batch: Sequence[float]) -> tuple[float, float]:
-    """Two-sample Kolmogorov-Smirnov test: (largest gap between the two CDFs, p-value)."""
-    result = stats.ks_2samp(np.asarray(reference, dtype=float), np.asarray(batch, dtype=float))
-    return float(result.statistic), float(result.pvalue)
-
-
-def chi_square(reference_counts: Sequence[int], batch_counts: Sequence[int]) -> dict[str, float]:
-    """Chi-square test that two count vectors come from the same categorical distribution.
-
-    The 2 x K contingency table (reference, batch) is tested without Yates' correction;
-    categories empty in both are dropped. Cramer's V = sqrt(chi2 / n) for two rows, between
-    0 (same shares) and 1 (no category in common), measures how big the difference is,
-    whatever the sample size.
-    """
-    table = np.array([reference_counts, batch_counts], dtype=float)
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return {"chi2": 0.0, "pvalue": 1.0, "dof": 0, "cramers_v": 0.0}
-    chi2, pvalue, dof, _ = stats.chi2_contingency(table, correction=False)
-    return {
-        "chi2": float(chi2),
-        "pvalue": float(pvalue),
-        "dof": int(dof),
-        "cramers_v": float(np.sqrt(chi2 / table.sum())),
-    }
 
 
 # --------------------------------------------------------------------------- features
@@ -210,11 +154,6 @@ def _round(value: float) -> float:
     return round(float(value), _DECIMALS)
 
 
-def _round_p(value: float) -> float:
-    """p-values keep three significant digits: 1.2e-40 must not become 0."""
-    return float(f"{float(value):.3g}")
-
-
 def _format_p(value: float) -> str:
     return f"{value:.2g}" if value >= 1e-4 else "< 1e-4"
 
@@ -226,14 +165,14 @@ def _numeric(config: Config, reference: np.ndarray, batch: np.ndarray) -> dict[s
     reasons = []
     if value > monitor.psi_threshold:
         reasons.append(f"PSI {value:.3f} > {monitor.psi_threshold}")
-    if pvalue < monitor.ks_alpha and statistic >= monitor.ks_min_statistic:
+    if is_drift(pvalue, statistic, monitor.ks_alpha, monitor.ks_min_statistic):
         reasons.append(f"KS p={pvalue:.2g} < {monitor.ks_alpha}, D={statistic:.3f}")
     return {
         "reference_mean": _round(np.mean(reference)),
         "batch_mean": _round(np.mean(batch)),
         "psi": _round(value),
         "ks_statistic": _round(statistic),
-        "ks_pvalue": _round_p(pvalue),
+        "ks_pvalue": round_p(pvalue),
         "drifted": bool(reasons),
         "reasons": reasons,
     }
@@ -247,8 +186,8 @@ def _categorical(
     batch_counts = np.bincount(batch, minlength=k).tolist()
     result = chi_square(ref_counts, batch_counts)
     monitor = config.monitor
-    drifted = (
-        result["pvalue"] < monitor.chi2_alpha and result["cramers_v"] >= monitor.chi2_min_cramers_v
+    drifted = is_drift(
+        result["pvalue"], result["cramers_v"], monitor.chi2_alpha, monitor.chi2_min_cramers_v
     )
     ref_total, batch_total = max(sum(ref_counts), 1), max(sum(batch_counts), 1)
     changes = sorted(
@@ -265,7 +204,7 @@ def _categorical(
     return {
         "test": "chi-square",
         "chi2": _round(result["chi2"]),
-        "pvalue": _round_p(result["pvalue"]),
+        "pvalue": round_p(result["pvalue"]),
         "dof": result["dof"],
         "cramers_v": _round(result["cramers_v"]),
         "drifted": bool(drifted),

@@ -32,6 +32,9 @@ hit rate (share of liked batch rows, rating >= relevance_threshold, whose item i
 list the API would serve that user) against the same hit rate on the held-out test ratings;
 degraded when it is down by at least `min_hit_rate_drop` and a chi-square test on the 2 x 2
 table of hits and misses gives p < `p_value`. All thresholds live in params.yaml (monitor:).
+
+The statistics themselves are in `drift`, the module the built-in templates share; this module
+picks the features, the thresholds and the verdicts.
 """
 
 from __future__ import annotations
@@ -46,10 +49,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .config import MonitorConfig, Params, ShiftConfig, load_params
 from .data import MAX_RATING, MIN_RATING, load_raw
+from .drift import (
+    bin_shares,
+    chi_square,
+    is_drift,
+    ks_test,
+    psi,
+    quantile_edges,
+    round_p,
+    total_variation,
+)
 from .model import Recommender
 from .train import load_split
 
@@ -57,7 +69,6 @@ logger = logging.getLogger(__name__)
 
 BATCH_FILE = "batch.csv"
 BATCH_COLUMNS = ["user_id", "item_id", "timestamp"]  # + rating, when the labels are in
-PSI_EPSILON = 1e-4  # floor for an empty bin's share, so ln(batch / training) stays finite
 UNKNOWN_GENRE = "(unknown item)"
 ROWS_PER_NEW_USER = 5  # the shifted batch's new users rate about this many items each
 
@@ -65,52 +76,13 @@ ROWS_PER_NEW_USER = 5  # the shifted batch's new users rate about this many item
 # --------------------------------------------------------------------------- the statistics
 
 
-def quantile_edges(reference: np.ndarray, n_bins: int) -> np.ndarray:
-    """Interior bin edges from the training data, fixed once and reused for every batch.
-
-    Data with at most n_bins distinct values (star ratings) get one bin per value; anything
-    else gets the n_bins-quantiles (deciles by default), with repeated edges merged.
-    """
-    reference = np.asarray(reference, dtype=np.float64)
-    values = np.unique(reference)
-    if len(values) <= n_bins:
-        return values[1:]
-    return np.unique(np.quantile(reference, np.linspace(0, 1, n_bins + 1)[1:-1]))
-
-
-def bin_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of values in each bin (-inf, e1), [e1, e2), ..., [e_last, inf)."""
-    index = np.searchsorted(edges, np.asarray(values, dtype=np.float64), side="right")
-    return np.bincount(index, minlength=len(edges) + 1) / max(len(values), 1)
-
-
-def psi(reference: np.ndarray, batch: np.ndarray, edges: np.ndarray) -> float:
-    """Population stability index of `batch` against `reference` on fixed bins."""
-    expected = np.maximum(bin_shares(reference, edges), PSI_EPSILON)
-    actual = np.maximum(bin_shares(batch, edges), PSI_EPSILON)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def ks_test(reference: np.ndarray, batch: np.ndarray) -> tuple[float, float]:
-    """(D, p-value) of the two-sample Kolmogorov-Smirnov test."""
-    result = stats.ks_2samp(reference, batch)
-    return float(result.statistic), float(result.pvalue)
-
-
-def chi_square_test(reference: Counter, batch: Counter) -> tuple[float, float, float]:
-    """(chi-square, p-value, total-variation distance) for two category counts.
-
-    Categories seen in neither sample are dropped (they would make an expected count zero).
-    """
+def genre_test(reference: Counter, batch: Counter) -> tuple[float, float, float]:
+    """(chi-square, p-value, total-variation distance) for two counts of genre tokens."""
     categories = sorted(set(reference) | set(batch))
-    table = np.array([[reference[c] for c in categories], [batch[c] for c in categories]])
-    table = table[:, table.sum(axis=0) > 0]
-    shares = table / table.sum(axis=1, keepdims=True)
-    total_variation = 0.5 * float(np.abs(shares[0] - shares[1]).sum())
-    if table.shape[1] < 2:
-        return 0.0, 1.0, total_variation
-    chi2, p_value, _, _ = stats.chi2_contingency(table)
-    return float(chi2), float(p_value), total_variation
+    ref_counts = [reference[c] for c in categories]
+    batch_counts = [batch[c] for c in categories]
+    result = chi_square(ref_counts, batch_counts, correction=True)
+    return result["chi2"], result["pvalue"], total_variation(ref_counts, batch_counts)
 
 
 # --------------------------------------------------------------------------- features
@@ -177,11 +149,11 @@ def _edge_labels(edges: np.ndarray, name: str) -> list[str]:
 def _check_numeric(
     name: str, reference: np.ndarray, batch: np.ndarray, cfg: MonitorConfig
 ) -> dict[str, Any]:
-    edges = quantile_edges(reference, cfg.psi_bins)
-    psi_value = psi(reference, batch, edges)
+    edges = quantile_edges(reference, cfg.psi_bins, one_bin_per_value=True)
+    psi_value = psi(reference, batch, edges=edges)
     statistic, p_value = ks_test(reference, batch)
     psi_drifted = psi_value > cfg.psi_threshold
-    ks_drifted = p_value < cfg.p_value and statistic >= cfg.min_ks_statistic
+    ks_drifted = is_drift(p_value, statistic, cfg.p_value, cfg.min_ks_statistic)
     return {
         "name": name,
         "kind": "numeric",
@@ -189,7 +161,7 @@ def _check_numeric(
             "psi": {"value": round(psi_value, 4), "drifted": psi_drifted},
             "ks": {
                 "statistic": round(statistic, 4),
-                "p_value": float(f"{p_value:.3g}"),
+                "p_value": round_p(p_value),
                 "drifted": ks_drifted,
             },
         },
@@ -205,8 +177,8 @@ def _check_numeric(
 def _check_categorical(
     name: str, reference: Counter, batch: Counter, cfg: MonitorConfig
 ) -> dict[str, Any]:
-    chi2, p_value, total_variation = chi_square_test(reference, batch)
-    drifted = p_value < cfg.p_value and total_variation >= cfg.min_total_variation
+    chi2, p_value, distance = genre_test(reference, batch)
+    drifted = is_drift(p_value, distance, cfg.p_value, cfg.min_total_variation)
     labels = sorted(set(reference) | set(batch))
     ref_total, batch_total = max(sum(reference.values()), 1), max(sum(batch.values()), 1)
     return {
@@ -215,8 +187,8 @@ def _check_categorical(
         "tests": {
             "chi_square": {
                 "statistic": round(chi2, 2),
-                "p_value": float(f"{p_value:.3g}"),
-                "total_variation": round(total_variation, 4),
+                "p_value": round_p(p_value),
+                "total_variation": round(distance, 4),
                 "drifted": drifted,
             }
         },
@@ -268,8 +240,8 @@ def _check_performance(
     hits, n = hit_rate(model, batch[batch["rating"] >= threshold], k)
     if n == 0 or ref_n == 0:
         return {"metric": f"hit_rate_at_{k}", "note": "no liked rows to score", "degraded": False}
-    table = np.array([[ref_hits, ref_n - ref_hits], [hits, n - hits]])
-    p_value = 1.0 if (table.sum(axis=0) == 0).any() else float(stats.chi2_contingency(table)[1])
+    # With Yates' correction, as scipy applies it to a 2 x 2 table by default.
+    p_value = chi_square([ref_hits, ref_n - ref_hits], [hits, n - hits], correction=True)["pvalue"]
     reference_rate, batch_rate = ref_hits / ref_n, hits / n
     degraded = batch_rate <= reference_rate - cfg.min_hit_rate_drop and p_value < cfg.p_value
     return {
@@ -278,7 +250,7 @@ def _check_performance(
         "batch": round(batch_rate, 4),
         "n_reference": ref_n,
         "n_batch": n,
-        "p_value": float(f"{p_value:.3g}"),
+        "p_value": round_p(p_value),
         "degraded": degraded,
     }
 

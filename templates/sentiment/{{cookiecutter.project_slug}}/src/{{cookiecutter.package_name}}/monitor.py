@@ -21,6 +21,8 @@ What is compared, and with which test (thresholds in the ``monitor`` section of 
   labels, the true labels: the chi-square test of homogeneity, with Cramer's V as effect size;
 - with labels: accuracy, against the accuracy the model reached out of fold on training data.
 
+The statistics themselves are in ``drift``, the module the built-in templates share.
+
 The model-dependent features of the training data (unknown words, predicted probabilities)
 are computed out of fold: a model scoring its own training reviews is over-confident and
 knows all their words, which would make every new batch look drifted.
@@ -40,7 +42,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.model_selection import StratifiedKFold
 
 from . import figures
@@ -54,6 +55,7 @@ from .data import (
     split_path,
     validate_reviews,
 )
+from .drift import chi_square, is_drift, ks_test, psi, round_p
 from .features import words
 from .predict import Classifier, load_model
 from .train import build_model, single_threaded_blas
@@ -63,65 +65,6 @@ logger = logging.getLogger(__name__)
 NUMERIC_FEATURES = ("n_characters", "n_words", "unknown_word_share", "p_positive")
 OTHER_TOKEN = "<other>"
 _DECIMALS = 4
-_PSI_FLOOR = 1e-4  # share given to an empty bin, so that PSI stays finite
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:
-    """Inner bin edges at the reference quantiles (duplicates merged for discrete data)."""
-    inner = np.quantile(np.asarray(reference, dtype=float), np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(inner)
-
-
-def bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    """Share of ``values`` in each bin; bin i holds edges[i-1] <= value < edges[i]."""
-    index = np.searchsorted(inner_edges, np.asarray(values, dtype=float), side="right")
-    counts = np.bincount(index, minlength=len(inner_edges) + 1)
-    return counts / max(len(values), 1)
-
-
-def psi(reference: Sequence[float], batch: Sequence[float], bins: int = 10) -> float:
-    """Population Stability Index of ``batch`` against ``reference``.
-
-    PSI = sum over bins of (batch share - reference share) * ln(batch share / reference
-    share), with bins fixed at the reference quantiles (so each holds about 1/bins of the
-    reference). 0 means the same distribution; the usual reading is < 0.1 stable, 0.1-0.2 a
-    moderate shift, > 0.2 a significant one. Empty bins get a share of 1e-4.
-    """
-    reference, batch = np.asarray(reference, dtype=float), np.asarray(batch, dtype=float)
-    edges = quantile_edges(reference, bins)
-    expected = np.clip(bin_shares(reference, edges), _PSI_FLOOR, None)
-    actual = np.clip(bin_shares(batch, edges), _PSI_FLOOR, None)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def ks_test(reference: Sequence[float], batch: Sequence[float]) -> tuple[float, float]:
-    """Two-sample Kolmogorov-Smirnov test: (largest gap between the two CDFs, p-value)."""
-    result = stats.ks_2samp(np.asarray(reference, dtype=float), np.asarray(batch, dtype=float))
-    return float(result.statistic), float(result.pvalue)
-
-
-def chi_square(reference_counts: Sequence[int], batch_counts: Sequence[int]) -> dict[str, float]:
-    """Chi-square test that two count vectors come from the same categorical distribution.
-
-    The 2 x K contingency table (reference, batch) is tested without Yates' correction;
-    categories empty in both are dropped. Cramer's V = sqrt(chi2 / n) for two rows, between
-    0 (same shares) and 1 (no category in common), measures how big the difference is,
-    whatever the sample size.
-    """
-    table = np.array([reference_counts, batch_counts], dtype=float)
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return {"chi2": 0.0, "pvalue": 1.0, "dof": 0, "cramers_v": 0.0}
-    chi2, pvalue, dof, _ = stats.chi2_contingency(table, correction=False)
-    return {
-        "chi2": float(chi2),
-        "pvalue": float(pvalue),
-        "dof": int(dof),
-        "cramers_v": float(np.sqrt(chi2 / table.sum())),
-    }
 
 
 # --------------------------------------------------------------------------- features
@@ -260,11 +203,6 @@ def _round(value: float) -> float:
     return round(float(value), _DECIMALS)
 
 
-def _round_p(value: float) -> float:
-    """p-values keep three significant digits: 1.2e-40 must not become 0."""
-    return float(f"{float(value):.3g}")
-
-
 def _format_p(value: float) -> str:
     return f"{value:.2g}" if value >= 1e-4 else "< 1e-4"
 
@@ -282,8 +220,8 @@ def _categorical_counts(
 ) -> dict[str, Any]:
     result = chi_square(ref_counts, batch_counts)
     monitor = config.monitor
-    drifted = (
-        result["pvalue"] < monitor.chi2_alpha and result["cramers_v"] >= monitor.chi2_min_cramers_v
+    drifted = is_drift(
+        result["pvalue"], result["cramers_v"], monitor.chi2_alpha, monitor.chi2_min_cramers_v
     )
     ref_total, batch_total = max(sum(ref_counts), 1), max(sum(batch_counts), 1)
     changes = sorted(
@@ -300,7 +238,7 @@ def _categorical_counts(
     return {
         "test": "chi-square",
         "chi2": _round(result["chi2"]),
-        "pvalue": _round_p(result["pvalue"]),
+        "pvalue": round_p(result["pvalue"]),
         "dof": result["dof"],
         "cramers_v": _round(result["cramers_v"]),
         "drifted": bool(drifted),
@@ -315,14 +253,14 @@ def _numeric(config: Config, reference: np.ndarray, batch: np.ndarray) -> dict[s
     reasons = []
     if value > monitor.psi_threshold:
         reasons.append(f"PSI {value:.3f} > {monitor.psi_threshold}")
-    if pvalue < monitor.ks_alpha and statistic >= monitor.ks_min_statistic:
+    if is_drift(pvalue, statistic, monitor.ks_alpha, monitor.ks_min_statistic):
         reasons.append(f"KS p={pvalue:.2g} < {monitor.ks_alpha}, D={statistic:.3f}")
     return {
         "reference_mean": _round(np.mean(reference)),
         "batch_mean": _round(np.mean(batch)),
         "psi": _round(value),
         "ks_statistic": _round(statistic),
-        "ks_pvalue": _round_p(pvalue),
+        "ks_pvalue": round_p(pvalue),
         "drifted": bool(reasons),
         "reasons": reasons,
     }
