@@ -65,12 +65,13 @@ def calendar(
     mondays = [first + dt.timedelta(weeks=w) for w in range((end - first).days // 7 + 1)]
     ends = [min(dates.local_midnight(m + dt.timedelta(weeks=1)), now) for m in mondays]
     goals = config.weekly_goals_at(store, ends)
+    start = first.toordinal()
+    week = (start - 1) // 7  # dates.week_index of ``first``, a Monday
     days = []
     for offset in range((end - first).days + 1):
-        day = first + dt.timedelta(days=offset)
-        hours, count = sums.get(day.isoformat(), (0.0, 0))
-        week = (day.toordinal() - 1) // 7  # dates.week_index of the day's week
-        days.append(DayHours(day.isoformat(), round(hours, 2), count, week in breaks,
+        iso = dt.date.fromordinal(start + offset).isoformat()
+        hours, count = sums.get(iso, (0.0, 0))
+        days.append(DayHours(iso, round(hours, 2), count, week + offset // 7 in breaks,
                              goals[offset // 7]))  # fmt: skip
     return days
 

@@ -18,9 +18,11 @@ import re
 
 from mlpath.errors import InvalidInputError
 
-_WEEK = re.compile(r"(\d{4})-[Ww](\d{2})")
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DAYS_AGO = re.compile(r"(\d{1,5}) days? ago")
+# Patterns as text: `re` compiles each the first time it is used (and caches it), so that
+# the runs that parse no date (most of them) do not pay for compiling them.
+_WEEK = r"(\d{4})-[Ww](\d{2})"
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+_DAYS_AGO = r"(\d{1,5}) days? ago"
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(9998, 12, 31)
 RANGE_WORDS = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
@@ -49,7 +51,7 @@ def week_at(index: int) -> str:
 
 def parse_week(text: str, option: str = "--week") -> str:
     """``YYYY-Www`` as the learner typed it, checked against the calendar."""
-    found = _WEEK.fullmatch(text.strip())
+    found = re.fullmatch(_WEEK, text.strip())
     if not found:
         raise InvalidInputError(f"{option} '{text}' is not a week: use YYYY-Www, e.g. 2026-W07")
     year, number = int(found[1]), int(found[2])
@@ -92,7 +94,7 @@ def _parse_day(text: str, today: dt.date, option: str) -> dt.date:
         return today
     if word == "yesterday":
         return today - dt.timedelta(days=1)
-    if ago := _DAYS_AGO.fullmatch(word):
+    if ago := re.fullmatch(_DAYS_AGO, word):
         back = int(ago[1])
         if back > (today - FIRST_DAY).days:
             raise InvalidInputError(
@@ -104,7 +106,7 @@ def _parse_day(text: str, today: dt.date, option: str) -> dt.date:
     if name in WEEKDAYS:
         back = (today.weekday() - WEEKDAYS.index(name)) % 7
         return today - dt.timedelta(days=back or (7 if last else 0))
-    if _ISO_DAY.fullmatch(word):
+    if re.fullmatch(_ISO_DAY, word):
         try:
             return dt.date.fromisoformat(word)
         except ValueError:

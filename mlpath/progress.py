@@ -25,6 +25,7 @@ from mlpath.tuples import NamedTuple
 FINISHED = frozenset({"done", "skipped"})
 ACTIONS = {"start": "started", "done": "done", "skip": "skipped", "reset": "reset"}
 STATUS_NEXT = 5
+_NOT_STARTED = ("not-started", None, None)  # what ``states`` leaves out
 
 States = dict[str, tuple[str, str, str | None]]  # topic -> (state, since, day)
 
@@ -163,15 +164,17 @@ def roadmap_progress(
     checks = ticks = 0
     topics = roadmap.topics
     ticked = ticked or {}
+    get = states.get
     for topic in topics:
-        state = state_of(states, topic.full_id)
+        found = get(topic.full_id)
+        state = found[0] if found else "not-started"
         if state in counts:
             counts[state] += 1
         hours += topic.hours
         if state not in FINISHED:
             left += topic.hours
         checks += topic.checks
-        if topic.full_id in ticked:
+        if ticked and topic.full_id in ticked:
             ticks += sum(1 for n in ticked[topic.full_id] if n <= topic.checks)
     total = len(topics)
     finished = counts["done"] + counts["skipped"]
@@ -261,10 +264,11 @@ def tasks(topics: Iterable[Topic], states: States) -> "list[Task]":
     """The topics still to learn, as the plan takes them (in the order given)."""
     from mlpath.plan import Task
 
+    get = states.get
     return [
         Task(t.full_id, t.title, t.roadmap, t.hours, state == "started", t.requires)
         for t in topics
-        if (state := state_of(states, t.full_id)) not in FINISHED
+        if (state := (get(t.full_id) or _NOT_STARTED)[0]) not in FINISHED
     ]
 
 
@@ -308,15 +312,22 @@ def status_and_outlook(
     topics = [t for r in roadmaps for t in r.topics]
     ticked = check_store.ticked_counts(store)
     progress = [roadmap_progress(r, states, ticked) for r in roadmaps]
-    in_progress = [topic_row(t, states) for t in topics if state_of(states, t.full_id) == "started"]
-    fresh = [t for t in _ready(topics, states) if state_of(states, t.full_id) == "not-started"]
+    in_progress: list[TopicRow] = []
+    fresh: list[Topic] = []  # ready and not started, the first few
+    for t in topics:
+        found = states.get(t.full_id)
+        if found is None:  # not started (a reset topic is not in ``states``)
+            if len(fresh) < STATUS_NEXT and not _unmet(t, states):
+                fresh.append(t)
+        elif found[0] == "started":
+            in_progress.append(topic_row(t, states))
     left = [(p.id, p.hours_left) for p in progress]
     ahead = outlook(store, left, tasks(topics, states), today, with_plan=with_plan)
     hours_left = sum(p.hours_left for p in progress)
     result = StatusResult(
         roadmaps=progress,
         in_progress=in_progress,
-        next=[topic_row(t, states) for t in fresh[:STATUS_NEXT]],
+        next=[topic_row(t, states) for t in fresh],
         hours_left=hours_left,
         store=store.label,
         activity=ahead.activity,
@@ -352,11 +363,20 @@ def _path_goal(
 
     if roadmap_id is None or config.goal_date(store) is None:
         return goal(store, ahead, hours_left, today)
-    path = scope(catalog, store, None)
+    return path_outlook(catalog, store, today, states)[1]
+
+
+def path_outlook(
+    catalog: Catalog, store: Store, today: dt.date, states: States | None = None
+) -> tuple[Outlook, Goal | None]:
+    """The outlook of the learner's whole path (pace, streak, finish dates) and where they
+    stand against their goal date: what `review` shows of status, without the rest."""
+    path = on_path(catalog, store).roadmaps
+    states = topic_store.states(store) if states is None else states
     left = [(r.id, roadmap_progress(r, states).hours_left) for r in path]
     topics = [t for r in path for t in r.topics]
     whole = outlook(store, left, tasks(topics, states), today)
-    return goal(store, whole, sum(h for _, h in left), today)
+    return whole, goal(store, whole, sum(h for _, h in left), today)
 
 
 def recall_due(
@@ -365,14 +385,18 @@ def recall_due(
     """How many finished topics are due for a recall (read from the cards, without the
     scheduler); ``known``: the topics of the catalogue (a card whose roadmap was removed is
     not counted, as `recall` does not list it)."""
-    from mlpath.recall_core import stamp, still_due
     from mlpath.store import recall
 
     now = now or dt.datetime.now(dt.UTC)
+    moment = dates.utc_stamp(now)
+    if not breaks:  # nothing pushes a review back: each card due by now is due
+        return sum(1 for topic in recall.due_topics(store, moment) if topic in known)
+    from mlpath.recall_core import still_due
+
     pauses = sorted(breaks)
     return sum(
         1
-        for topic, due, last in recall.due_by(store, stamp(now))
+        for topic, due, last in recall.due_by(store, moment)
         if topic in known and still_due(due, last, pauses, now)
     )
 

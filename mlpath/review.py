@@ -36,7 +36,7 @@ def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewRes
         raise InvalidInputError(
             f"--week {chosen} has not started yet (this week is {dates.week_of(today)})"
         )
-    overview = progress.status(catalog, store)
+    ahead, goal_date = progress.path_outlook(catalog, store, today)
     total = activity.week_total(store, chosen)
     since, until = dates.week_bounds(chosen)
     # The goal the week was lived against: the setting in force at its end (a change during
@@ -46,14 +46,14 @@ def review(catalog: Catalog, store: Store, week: str | None = None) -> ReviewRes
         week=chosen,
         start=monday.isoformat(),
         end=(monday + dt.timedelta(days=6)).isoformat(),
-        on_break=dates.week_index(chosen) in activity.break_weeks(store),
+        on_break=dates.week_index(chosen) in ahead.breaks,
         hours=total.hours,
         goal=goal,
         entries=journal.week_entries(store, chosen),
         topics=journal.topic_changes(store, chosen),
         commits=commits_between(store, since, until),
-        streak=overview.streak,
-        pace=overview.pace,
-        finish=overview.finish,
-        goal_date=overview.goal_date,
+        streak=ahead.streak,
+        pace=ahead.pace,
+        finish=ahead.finish,
+        goal_date=goal_date,
     )

@@ -117,9 +117,6 @@ class Catalog:
         self.roadmaps = roadmaps
         self.tracks = tracks or {}
         self.topics: dict[str, Topic] = {t.full_id: t for r in roadmaps.values() for t in r.topics}
-        self._by_bare: dict[str, list[str]] = {}
-        for topic in self.topics.values():
-            self._by_bare.setdefault(topic.id, []).append(topic.full_id)
         self._texts = texts
         self._packed = packed_texts or {}
 
@@ -173,6 +170,14 @@ class Catalog:
             near = difflib.get_close_matches(ref, list(self._by_bare), n=3, cutoff=0.6)
             close = [full for bare in near for full in self._by_bare[bare]][:3]
         raise NotFoundError(f"no topic '{ref}'{did_you_mean(close)}")
+
+    @cached_property
+    def _by_bare(self) -> dict[str, list[str]]:
+        """Full topic ids by bare id: for the topics the learner names (most runs name none)."""
+        found: dict[str, list[str]] = {}
+        for topic in self.topics.values():
+            found.setdefault(topic.id, []).append(topic.full_id)
+        return found
 
     @cached_property
     def unlocks(self) -> dict[str, tuple[str, ...]]:

@@ -13,10 +13,12 @@ import re
 # What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1
 # controls (U+0080-009F, which some terminals read as escape sequences), the bidirectional
 # overrides and isolates that can reorder what is shown (U+202A-202E, U+2066-2069), and lone
-# surrogates (bytes that were not UTF-8, as Python decodes a command line).
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# surrogates (bytes that were not UTF-8, as Python decodes a command line). Every one of them
+# is unprintable to ``str.isprintable``, so printable text needs no search. The patterns are
+# text: `re` compiles each on first use and caches it, and most runs never search.
+_UNSAFE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 # In JSON, which escapes C0 itself: the rest of the same set.
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_JSON = r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def _visible(found: re.Match[str]) -> str:
@@ -28,16 +30,18 @@ def _visible(found: re.Match[str]) -> str:
 
 def terminal_safe(text: str) -> str:
     """``text`` with everything a terminal would act on shown as a visible escape."""
-    return _UNSAFE.sub(_visible, text)
+    if text.isprintable():
+        return text
+    return re.sub(_UNSAFE, _visible, text)
 
 
 def json_safe(document: str) -> str:
     """A JSON text with the characters a terminal would act on written as ``\\u`` escapes:
     the same JSON value, safe to print and always encodable as UTF-8."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
-_LONG_WORD = re.compile(r"\S{201,}")
+_LONG_WORD = r"\S{201,}"
 MAX_MESSAGE = 2000
 
 
@@ -49,7 +53,7 @@ def brief(message: str) -> str:
         word = found.group()
         return f"{word[:80]}…({len(word):,} characters)…{word[-20:]}"
 
-    message = _LONG_WORD.sub(elide, message)
+    message = re.sub(_LONG_WORD, elide, message)
     if len(message) > MAX_MESSAGE:
         message = f"{message[: MAX_MESSAGE - 300]} … {message[-200:]}"
     return message

@@ -325,3 +325,29 @@ def test_status_counts_only_the_cards_recall_lists(
     (isolated_home / "roadmaps" / "demo.yaml").unlink()  # its roadmap removed by hand
     assert data(mlpath("status", "--json"), "status")["recall_due"] == 0
     assert data(mlpath("recall", "--json"), "recall")["due"] == []
+
+
+def test_without_breaks_status_counts_what_the_full_check_counts(
+    mlpath: Callable[..., Result], write_roadmap: Callable[..., Path]
+) -> None:
+    """With no break, status counts due cards from their topics alone; at every moment around
+    the cards' due times that is the count the check for breaks gives, catalogue filter and
+    all (a card of a topic the catalogue no longer has is not counted)."""
+    assert mlpath("roadmap", "add", str(write_roadmap())).exit_code == 0
+    today = dt.date.today()
+    for topic, back in (("demo/alpha", 40), ("demo/beta", 9), ("foundations/sql", 2)):
+        day = (today - dt.timedelta(days=back)).isoformat()
+        assert mlpath("done", topic, "--date", day).exit_code == 0
+    known = set(load_catalog().topics) - {"demo/beta"}
+    with Store.open() as store:
+        dues = sorted(parse(due) for _, due, _ in recall_store.due_by(store, "9999"))
+        assert len(dues) == 3
+        for due in dues:
+            for now in (due - dt.timedelta(seconds=1), due, due + dt.timedelta(seconds=1)):
+                full = sum(
+                    1
+                    for topic, d, last in recall_store.due_by(store, stamp(now))
+                    if topic in known and still_due(d, last, [], now)
+                )
+                assert progress.recall_due(store, set(), known, now) == full
+        assert progress.recall_due(store, set(), known, dues[-1]) == 2  # beta's not counted

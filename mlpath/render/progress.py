@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mlpath.progress import MarkResult, NextResult, StatusResult, TopicDetail, TopicRow
 from mlpath.render import activity
 from mlpath.render.output import (
@@ -14,7 +16,9 @@ from mlpath.render.output import (
     plural,
     warn,
 )
-from mlpath.selfcheck import CheckResult, CheckRow
+
+if TYPE_CHECKING:
+    from mlpath.selfcheck import CheckResult, CheckRow
 
 STATE_STYLE = {
     "not-started": ("not started", "grey50"),
