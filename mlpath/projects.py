@@ -5,6 +5,7 @@ nothing from the project's config (no signature checks, no fsmonitor, no pager).
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from mlpath import gitsafe
@@ -28,6 +29,10 @@ class ProjectRow(NamedTuple):
 
 
 def this_host() -> str:
+    """This machine's name, as ``socket.gethostname`` gives it (which reads the same
+    ``uname``) but without loading socket, which costs more than a status's own work."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
     import socket
 
     return socket.gethostname()
@@ -117,12 +122,12 @@ def commits_between(store: Store, since: dt.datetime, until: dt.datetime) -> lis
     The projects' git commands run side by side (see ``gitsafe.run_each``)."""
     host = this_host()
     candidates = []
-    for record in project_store.every(store):
-        if record.host not in (None, host):
+    for name, path, made_on in project_store.places(store):
+        if made_on not in (None, host):
             continue  # made on another machine: its path is not here
-        folder = Path(record.path)
+        folder = Path(path)
         if folder.is_dir() and _has_repo(folder) and not _untouched_since(folder, since):
-            candidates.append((record.name, folder))
+            candidates.append((name, folder))
     logs = gitsafe.run_each([
         (folder, ("log", "--all", "--no-show-signature", f"--since={since.isoformat()}",
                   f"--until={until.isoformat()}", "--format=%H%x00%cI%x00%s", "--"))

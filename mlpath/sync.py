@@ -603,7 +603,9 @@ def _push(folder: Path, remote: str, outgoing: _Outgoing) -> bool:
     gitsafe.run(folder, "add", "--all", "--", ".")
     if not gitsafe.run(folder, "status", "--porcelain").strip():
         return True
-    _commit(folder, f"mlpath sync from {_host()}: {len(outgoing.events)} events")
+    from mlpath.projects import this_host
+
+    _commit(folder, f"mlpath sync from {this_host()}: {len(outgoing.events)} events")
     for wait in _LOCK_WAITS:
         try:
             gitsafe.run(folder, "push", "--quiet", "origin", f"{BRANCH}:{BRANCH}", shielded=True)
@@ -632,9 +634,3 @@ def _push(folder: Path, remote: str, outgoing: _Outgoing) -> bool:
 _RACED = re.compile(r"\((fetch first|non-fast-forward)\)|is at [0-9a-f]+ but expected [0-9a-f]+")
 _LOCKED = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _LOCK_WAITS = (0.2, 0.5, 1.0, 2.0, None)
-
-
-def _host() -> str:
-    import socket
-
-    return socket.gethostname()

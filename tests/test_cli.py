@@ -268,6 +268,16 @@ def test_status_does_not_import_heavy_modules(mlpath_exe: str, isolated_home: Pa
     imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
     for heavy in ("cookiecutter", "git", "pydantic", "yaml", "rich"):
         assert heavy not in imported, f"`mlpath status` imported {heavy}"
+    # Not heavy, but about a millisecond each that the text of a store's status has no use
+    # for. (Without a store yet, status builds an empty one in memory, which takes json.)
+    subprocess.run([mlpath_exe, "done", "python-basics"], env=env, capture_output=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mlpath", "status"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    for unused in ("json", "tempfile"):
+        assert unused not in imported, f"`mlpath status` imported {unused}"
 
 
 def test_command_table_matches_the_command_modules() -> None:

@@ -1,9 +1,12 @@
 """A damaged roadmap cache, whatever the damage, is treated as no cache and rebuilt: commands
-never crash or give wrong answers because of it."""
+never crash or give wrong answers because of it. Damage on disk (bytes cut, flipped or
+replaced) is found by the frames' sizes and CRCs before anything is decoded; a file of the
+right frames but the wrong shape (as a writer with a bug would leave) by the shape checks."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import random
 import subprocess
@@ -15,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.cache_file import cache_path, joined, parts
+from tests.cache_file import MAGIC, cache_path, frame, joined, parts, retitled, texts_of
 from tests.conftest import Result
 
 DEEP = b"[" * 200_000 + b"]" * 200_000
@@ -28,18 +31,17 @@ def _good_cache(mlpath: Callable[..., Result], home: Path) -> tuple[Path, bytes]
 
 
 def _at(path: str, value: Any) -> Callable[[bytes], bytes]:
-    """The good cache, its current key and all, with the part at ``path`` of its first line
-    replaced (the prose after it as it was)."""
+    """The good cache, its current key and all, with the part at ``path`` of its graph
+    replaced (the prose after it as it was, and said to be the sizes it was)."""
 
     def damage(good: bytes) -> bytes:
-        head, _, rest = good.partition(b"\n")
-        payload = json.loads(head)
+        payload, texts = parts(good)
         *parents, last = (int(p) if p.isdigit() else p for p in path.split("."))
-        target = payload
+        target: Any = payload
         for part in parents:
             target = target[part]
         target[last] = value
-        return json.dumps(payload).encode() + b"\n" + rest
+        return MAGIC + frame(marshal.dumps(payload)) + b"".join(texts)
 
     return damage
 
@@ -48,6 +50,10 @@ def _a_roadmap_twice(good: bytes) -> bytes:
     graph, texts = parts(good)
     graph["roadmaps"].append(graph["roadmaps"][0])
     return joined(graph, [*texts, texts[0]])
+
+
+def _flipped(raw: bytes, at: int) -> bytes:
+    return raw[:at] + bytes([raw[at] ^ 0x10]) + raw[at + 1 :]
 
 
 def _size_plus(extra: int) -> Callable[[bytes], bytes]:
@@ -66,10 +72,18 @@ DAMAGE: list[Any] = [
     pytest.param(lambda good: b"", id="empty"),
     pytest.param(lambda good: random.Random(7).randbytes(4096), id="random bytes"),
     pytest.param(lambda good: good[: len(good) // 2], id="cut short"),
-    pytest.param(lambda good: good.partition(b"\n")[0], id="the first line alone"),
+    pytest.param(lambda good: joined(parts(good)[0], []), id="the graph alone"),
     pytest.param(lambda good: good + b"[]", id="more after the prose"),
-    pytest.param(lambda good: b'{"roadmaps": []}\n', id="no key"),
-    pytest.param(lambda good: b"[]\n", id="a list"),
+    # A title still text, just not the file's: only the CRC can tell.
+    pytest.param(
+        lambda good: _flipped(good, good.index(b"Foundations")), id="a bit flipped in a title"
+    ),
+    pytest.param(lambda good: _flipped(good, 2), id="a bit flipped in the magic"),
+    pytest.param(lambda good: _flipped(good, len(MAGIC)), id="a bit flipped in a size"),
+    pytest.param(lambda good: _flipped(good, len(MAGIC) + 5), id="a bit flipped in a CRC"),
+    pytest.param(lambda good: joined({"roadmaps": [], "tracks": []}, []), id="no key"),
+    pytest.param(lambda good: joined([], []), id="a list"),
+    pytest.param(lambda good: MAGIC + frame(b"\xff" * 64), id="not marshal data"),
     pytest.param(_at("roadmaps", {"a": 1}), id="roadmaps a mapping"),
     pytest.param(_at("roadmaps.0", "x"), id="a roadmap as text"),
     pytest.param(_at("roadmaps.0.title", 7), id="a title a number"),
@@ -197,10 +211,10 @@ def test_running_out_of_memory_reading_the_cache_rebuilds_it(
     from mlpath import roadmaps
 
     cache, good = _good_cache(mlpath, isolated_home)
-    cache.write_bytes(good.replace(b"Foundations", b"Stale"))
+    cache.write_bytes(retitled(good, "Foundations", "Stale"))
 
-    class NoMemoryJson:
-        dumps = staticmethod(json.dumps)
+    class NoMemoryMarshal:
+        dumps = staticmethod(marshal.dumps)
 
         @staticmethod
         def loads(*args: Any, **kwargs: Any) -> Any:
@@ -209,7 +223,7 @@ def test_running_out_of_memory_reading_the_cache_rebuilds_it(
         load = loads
 
     with monkeypatch.context() as patch:
-        patch.setattr(roadmaps, "json", NoMemoryJson)
+        patch.setattr(roadmaps, "marshal", NoMemoryMarshal)
         result = mlpath("roadmap", "list", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     assert "Stale" not in result.stdout and "Foundations" in result.stdout
@@ -220,9 +234,9 @@ def _rows(change: Callable[[list[Any]], object]) -> Callable[[bytes], bytes]:
     """The good texts with one change; the first row is python-basics's."""
 
     def damage(packed: bytes) -> bytes:
-        rows = json.loads(packed)
+        rows = texts_of(packed)
         change(rows)
-        return json.dumps(rows).encode()
+        return frame(marshal.dumps(rows))
 
     return damage
 
@@ -234,9 +248,11 @@ def _first(index: int, value: Any) -> Callable[[list[Any]], object]:
 TEXT_DAMAGE = [
     pytest.param(lambda packed: DEEP, id="nested 200,000 deep"),
     pytest.param(lambda packed: b" ", id="a space"),
-    pytest.param(lambda packed: b"\xff\xfe\x00", id="not UTF-8"),
-    pytest.param(lambda packed: b'"summary"', id="text"),
-    pytest.param(lambda packed: b"{}", id="a mapping"),
+    pytest.param(lambda packed: packed[:-1], id="cut short"),
+    pytest.param(lambda packed: _flipped(packed, len(packed) - 3), id="a bit flipped"),
+    pytest.param(lambda packed: frame(b"\xff\xfe\x00"), id="not marshal data"),
+    pytest.param(lambda packed: frame(marshal.dumps("summary")), id="text"),
+    pytest.param(lambda packed: frame(marshal.dumps({})), id="a mapping"),
     pytest.param(_rows(lambda rows: rows.pop()), id="one text too few"),
     pytest.param(_rows(lambda rows: rows[0].pop()), id="a text of three fields"),
     pytest.param(_rows(_first(0, 1)), id="summary a number"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import marshal
 import os
 import subprocess
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlpath.render.output import brief
-from tests.cache_file import cache_path, head, joined, parts
+from tests.cache_file import cache_path, frame, head, joined, parts, retitled
 from tests.conftest import DEMO, Result
 
 BOMB = "".join(
@@ -385,7 +386,7 @@ def test_a_cache_from_another_mlpath_version_is_not_used(
 
     assert mlpath("status").exit_code == 0
     cache = cache_path(isolated_home)
-    cache.write_bytes(cache.read_bytes().replace(b"Foundations", b"Stale"))
+    cache.write_bytes(retitled(cache.read_bytes(), "Foundations", "Stale"))
     assert "Stale" in mlpath("roadmap", "list", "--json").stdout  # same version: cache used
     monkeypatch.setattr(roadmaps, "__version__", "99.0")
     assert "Stale" not in mlpath("roadmap", "list", "--json").stdout
@@ -401,7 +402,8 @@ def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
     good = cache.read_bytes()
     graph, texts = parts(good)
     assert graph["roadmaps"][0]["id"] == "foundations"
-    for damage in (b"[not json", b"[]", b'[["one field"]]', b"[1, 2]"):
+    shapes: list[list[object]] = [[], [["one field"]], [1, 2]]
+    for damage in [b"[not marshal", *(frame(marshal.dumps(rows)) for rows in shapes)]:
         cache.write_bytes(joined(graph, [damage, *texts[1:]]))
         result = mlpath("show", "foundations/python-basics", "--json")
         assert result.exit_code == 0, (damage, result.stderr)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -42,6 +41,8 @@ def to_data(value: Any) -> Any:
 
 def emit_json(command: str, data: Any, stream: TextIO | None = None) -> None:
     """The one JSON document a ``--json`` command prints: a small versioned envelope."""
+    import json  # here: a command printing text has no use for it
+
     envelope = {"schema": JSON_SCHEMA, "command": command, "data": to_data(data)}
     out = stream or sys.stdout
     # On a stream that is not UTF-8 (PYTHONIOENCODING=ascii), \u escapes: the same JSON.

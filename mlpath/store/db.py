@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -403,6 +402,8 @@ def copy_to(conn: sqlite3.Connection, final: Path) -> int:
     while others write: into a temp file beside it, checked, synced, then renamed into place,
     so that ``final`` is a sound, self-contained copy or is not there at all. An existing
     ``final`` is replaced. Returns how many of the learner's records the copy holds."""
+    import tempfile  # here: only a backup needs it, and it costs every command 1 ms to load
+
     try:
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
         os.close(fd)

@@ -20,7 +20,6 @@ in any batches, gives the same tables. Events are never rewritten or removed: an
 deletion or an undo is a new event.
 """
 
-import json
 import os
 import sqlite3
 import time
@@ -92,6 +91,8 @@ def now_micros() -> int:
 
 def encode(data: dict[str, Any]) -> str:
     """An event's data as stored and exported: the same bytes for the same value."""
+    import json  # here, not at the top: `status` and the other reads never decode an event
+
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -114,6 +115,8 @@ _COLUMNS = "id, replica, hlc, recorded, kind, target, day, data"
 def line(event: Event) -> str:
     """One event as one line of JSON, as an export and a sync file write it: the fields in
     a fixed order, the data's keys sorted, and what a terminal would act on escaped."""
+    import json
+
     from mlpath.safetext import json_safe
 
     whole = {
@@ -130,6 +133,8 @@ def line(event: Event) -> str:
 
 
 def _event(values: tuple[Any, ...]) -> Event:
+    import json
+
     ident, replica, hlc, recorded, kind, target, day, data = values
     return Event(ident, replica, hlc, recorded, kind, target, day, json.loads(data))
 
