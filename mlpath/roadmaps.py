@@ -17,7 +17,10 @@ Each part is in ``marshal``'s format (what Python's own ``.pyc`` files hold), wh
 half the time JSON takes and needs no import; the key names the interpreter, whose format it
 is. Each part is framed with its size and CRC-32, and nothing is decoded unless they match: a
 file cut short, overwritten or damaged on disk is a stale cache, never input to the decoder.
-What decodes is still checked to have the shape the writer gives it.
+What decodes is still checked to have the shape the writer gives it (each roadmap's prose
+names its roadmap). The checks guard against damage, not malice: like Python's ``.pyc``
+files beside it in the user's folders, a file framed on purpose is decoded, and marshal can
+be made to allocate gigabytes; whoever can write it can as well write bytecode Python runs.
 """
 
 import contextlib
@@ -139,7 +142,7 @@ class Catalog:
         packed = self._packed.pop(roadmap_id)
         topics = self.roadmaps[roadmap_id].topics
         try:
-            texts = _texts_from_rows(packed, len(topics))
+            texts = _texts_from_rows(packed, roadmap_id, len(topics))
         except Exception:  # damaged in any way, even too deep to decode: read the roadmaps again
             fresh = load_catalog(refresh=True)
             texts = [fresh.text(t) for t in topics]
@@ -731,7 +734,7 @@ def _texts_to_rows(r: Roadmap, catalog: Catalog) -> bytes:
         [t.summary, [list(x) for x in t.resources], list(t.projects), list(t.checks)]
         for t in map(catalog.text, r.topics)
     ]
-    return marshal.dumps(texts)
+    return marshal.dumps([r.id, texts])  # the id: prose in another roadmap's place is damage
 
 
 def _roadmap_to_row(r: Roadmap, texts_size: int) -> dict[str, Any]:
@@ -854,8 +857,10 @@ def _stage_from_row(rid: str, s: Any) -> Stage:
     return Stage(sid, _str(s["title"]), summary, topics)
 
 
-def _texts_from_rows(packed: bytes, count: int) -> list[TopicText]:
-    rows = marshal.loads(_unframed(packed))
+def _texts_from_rows(packed: bytes, roadmap_id: str, count: int) -> list[TopicText]:
+    whole = marshal.loads(_unframed(packed))
+    _expect(type(whole) is list and len(whole) == 2 and whole[0] == roadmap_id)
+    rows = whole[1]
     _expect(type(rows) is list and len(rows) == count)
     return [_text_from_row(row) for row in rows]
 

@@ -57,7 +57,7 @@ def joined(graph: Any, texts: list[bytes]) -> bytes:
 
 
 def texts_of(framed: bytes) -> Any:
-    """The rows of one roadmap's framed prose."""
+    """One roadmap's framed prose: [its roadmap's id, a row for each topic]."""
     return marshal.loads(unframe(framed))
 
 

@@ -234,9 +234,9 @@ def _rows(change: Callable[[list[Any]], object]) -> Callable[[bytes], bytes]:
     """The good texts with one change; the first row is python-basics's."""
 
     def damage(packed: bytes) -> bytes:
-        rows = texts_of(packed)
+        roadmap_id, rows = texts_of(packed)
         change(rows)
-        return frame(marshal.dumps(rows))
+        return frame(marshal.dumps([roadmap_id, rows]))
 
     return damage
 
@@ -253,6 +253,11 @@ TEXT_DAMAGE = [
     pytest.param(lambda packed: frame(b"\xff\xfe\x00"), id="not marshal data"),
     pytest.param(lambda packed: frame(marshal.dumps("summary")), id="text"),
     pytest.param(lambda packed: frame(marshal.dumps({})), id="a mapping"),
+    pytest.param(
+        lambda packed: frame(marshal.dumps(["machine-learning", texts_of(packed)[1]])),
+        id="the prose naming another roadmap",
+    ),
+    pytest.param(lambda packed: frame(marshal.dumps(texts_of(packed)[1])), id="no roadmap named"),
     pytest.param(_rows(lambda rows: rows.pop()), id="one text too few"),
     pytest.param(_rows(lambda rows: rows[0].pop()), id="a text of three fields"),
     pytest.param(_rows(_first(0, 1)), id="summary a number"),

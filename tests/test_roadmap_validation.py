@@ -403,7 +403,8 @@ def test_damaged_topic_texts_in_the_cache_are_read_again_from_the_roadmaps(
     graph, texts = parts(good)
     assert graph["roadmaps"][0]["id"] == "foundations"
     shapes: list[list[object]] = [[], [["one field"]], [1, 2]]
-    for damage in [b"[not marshal", *(frame(marshal.dumps(rows)) for rows in shapes)]:
+    framed = (frame(marshal.dumps(["foundations", rows])) for rows in shapes)
+    for damage in [b"[not marshal", *framed]:
         cache.write_bytes(joined(graph, [damage, *texts[1:]]))
         result = mlpath("show", "foundations/python-basics", "--json")
         assert result.exit_code == 0, (damage, result.stderr)
