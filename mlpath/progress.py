@@ -453,7 +453,12 @@ def mark(
         ]
         for c in changed:
             change.record("topic", c.topic.id, {"state": target, "note": note}, day)
-        new_states = topic_store.states(store)
+        # Only the topics moved can have changed (the change holds the store's write lock):
+        # their rows are read again, not all.
+        moved = [t.full_id for t in moving]
+        gone = set(moved)
+        new_states = {k: v for k, v in states.items() if k not in gone}
+        new_states.update(topic_store.states_of(store, moved))
         unchanged = [topic_row(t, states) for t in topics if t not in moving]
         unlocked = _unlocked(catalog, store, topics, states, new_states)
     touched = {t.roadmap for t in topics}
@@ -507,7 +512,12 @@ def _unlocked(
         touched |= {r.id for r in path.roadmaps}
     near = [t for r in path.roadmaps for t in r.topics] if path.track else []
     near += [t for rid, r in catalog.roadmaps.items() if rid in touched for t in r.topics]
-    near = list({t.full_id: t for t in near}.values())
+    # Only a topic moved, or one that requires one, can have become ready.
+    moved = {t.full_id for t in topics}
+    near = [
+        t for t in {t.full_id: t for t in near}.values()
+        if t.full_id in moved or not moved.isdisjoint(t.requires)
+    ]  # fmt: skip
     was_ready = {t.full_id for t in _ready(near, states)}
     return [
         topic_row(t, new_states)

@@ -57,6 +57,20 @@ def states(store: "Store") -> dict[str, tuple[str, str, str | None]]:
     return {topic: (state, since, day) for topic, state, since, day in rows}
 
 
+def states_of(store: "Store", topics: list[str]) -> dict[str, tuple[str, str, str | None]]:
+    """``states`` of ``topics`` alone (those not reset)."""
+    found: dict[str, tuple[str, str, str | None]] = {}
+    for start in range(0, len(topics), 500):
+        chunk = topics[start : start + 500]
+        rows = store.query(
+            "SELECT topic, state, since, day FROM topic_state "
+            f"WHERE state != 'reset' AND topic IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+        found.update((topic, (state, since, day)) for topic, state, since, day in rows)
+    return found
+
+
 def history(store: "Store", topic: str) -> list[TopicChange]:
     return [
         TopicChange(e.id, e.target, e.data["state"], e.recorded, e.day, e.data.get("note"))
