@@ -10,7 +10,6 @@ returns the record or fails with one line naming the file, the place and what is
 """
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 from mlpath import config, dates, journal
+from mlpath.digest import sha256
 from mlpath.errors import InvalidInputError
 from mlpath.recall_core import RATINGS
 from mlpath.store.entries import Entry, ref_of
@@ -263,7 +263,7 @@ def _jrnl_entry(at: At, item: Any) -> Entry:
     if not isinstance(starred, bool):
         at["starred"].fail(f"expected true or false, found {kind_of(starred)}")
     tags = set(at["tags"].each(data.get("tags", []), At.tag)) | set(journal.tags_in(text))
-    digest = hashlib.sha256("\0".join((day.isoformat(), clock, text)).encode()).hexdigest()
+    digest = sha256("\0".join((day.isoformat(), clock, text)).encode()).hex()
     uid = f"jrnl-{digest[:32]}"
     return Entry(
         id=ref_of(uid),
