@@ -15,6 +15,7 @@ from {{cookiecutter.package_name}}.data import DataValidationError, load_split
 from {{cookiecutter.package_name}}.imaging import to_png
 from {{cookiecutter.package_name}}.monitor import (
     NUMERIC_FEATURES,
+    _numeric,
     image_features,
     main,
     make_shifted_batch,
@@ -100,6 +101,23 @@ def test_a_folder_of_uploaded_images_can_be_checked(
     assert report["n_images"] == 60 and report["labelled"] is False
     assert report["performance"] is None
     assert report["drift_detected"] is False, report["drifted"]
+
+
+def test_psi_counts_only_for_a_batch_big_enough_to_fill_its_bins(
+    pipeline_run: PipelineRun,
+) -> None:
+    config = pipeline_run[0]
+    reference = np.linspace(0.0, 1.0, 2000)
+    # 60 values, 12 in every other decile of the reference: five empty bins make PSI about
+    # 3.8, while the two distribution functions never part by more than 0.15 (KS p 0.15).
+    batch = np.concatenate([np.full(12, (2 * k + 0.5) / 10) for k in range(5)])
+    small = _numeric(config, reference, batch)
+    assert small["psi"] > config.monitor.psi_threshold
+    assert (small["psi_judged"], small["drifted"], small["reasons"]) == (False, False, [])
+    monitor_60 = config.monitor.model_copy(update={"psi_min_batch": 60})
+    counted = _numeric(config.model_copy(update={"monitor": monitor_60}), reference, batch)
+    assert counted["psi_judged"] and counted["drifted"] is True
+    assert counted["reasons"] == [f"PSI {counted['psi']:.3f} > {config.monitor.psi_threshold}"]
 
 
 def test_unusable_batches_are_refused(tmp_path: Path) -> None:

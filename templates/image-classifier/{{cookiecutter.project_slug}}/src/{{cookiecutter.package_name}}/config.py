@@ -98,6 +98,7 @@ class EvaluateConfig(_Section):
 class MonitorConfig(_Section):
     psi_bins: int = Field(default=10, ge=2, le=50)
     psi_threshold: float = Field(default=0.2, gt=0.0)
+    psi_min_batch: int = Field(default=200, ge=1)
     ks_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)
     ks_min_statistic: float = Field(default=0.1, ge=0.0, le=1.0)
     chi2_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)

@@ -18,7 +18,8 @@ What is compared, and with which test (thresholds in the ``monitor`` section of 
   deviation of its pixels; ink share: pixels above 0.5; the row and column of the centre of
   the ink) against the training split, and the model's confidence (probability of the
   predicted class) against the validation split: the Population Stability Index over quantile
-  bins of the reference, and the two-sample Kolmogorov-Smirnov test;
+  bins of the reference (for a batch of at least ``psi_min_batch`` images: on fewer, PSI is
+  mostly sampling noise), and the two-sample Kolmogorov-Smirnov test;
 - predicted classes (against the validation split's) and, with labels, true classes (against
   the training split's): the chi-square test of homogeneity, with Cramer's V as effect size;
 - with labels: accuracy, against the model's accuracy on the validation split.
@@ -162,8 +163,11 @@ def _numeric(config: Config, reference: np.ndarray, batch: np.ndarray) -> dict[s
     monitor = config.monitor
     value = psi(reference, batch, monitor.psi_bins)
     statistic, pvalue = ks_test(reference, batch)
+    # With few images in each of the bins, PSI measures the sample as much as the shift
+    # (60 images of the reference's own distribution can score 0.3): then KS alone decides.
+    judged = len(batch) >= monitor.psi_min_batch
     reasons = []
-    if value > monitor.psi_threshold:
+    if judged and value > monitor.psi_threshold:
         reasons.append(f"PSI {value:.3f} > {monitor.psi_threshold}")
     if is_drift(pvalue, statistic, monitor.ks_alpha, monitor.ks_min_statistic):
         reasons.append(f"KS p={pvalue:.2g} < {monitor.ks_alpha}, D={statistic:.3f}")
@@ -171,6 +175,7 @@ def _numeric(config: Config, reference: np.ndarray, batch: np.ndarray) -> dict[s
         "reference_mean": _round(np.mean(reference)),
         "batch_mean": _round(np.mean(batch)),
         "psi": _round(value),
+        "psi_judged": judged,  # False: too few images for PSI to count (psi_min_batch)
         "ks_statistic": _round(statistic),
         "ks_pvalue": round_p(pvalue),
         "drifted": bool(reasons),
@@ -327,7 +332,8 @@ def render_markdown(report: dict[str, Any], figure_link: str) -> str:
     thresholds = report["thresholds"]
     lines += [
         "",
-        f"Thresholds: PSI > {thresholds['psi_threshold']}; KS p < {thresholds['ks_alpha']} with "
+        f"Thresholds: PSI > {thresholds['psi_threshold']} (batches of "
+        f"{thresholds['psi_min_batch']} images or more); KS p < {thresholds['ks_alpha']} with "
         f"D >= {thresholds['ks_min_statistic']}; chi-square p < {thresholds['chi2_alpha']} with "
         f"Cramer's V >= {thresholds['chi2_min_cramers_v']}; accuracy drop > "
         f"{thresholds['max_accuracy_drop']}.",
