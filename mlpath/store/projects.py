@@ -50,13 +50,19 @@ def project(conn: sqlite3.Connection, events: list[Event]) -> None:
     upsert_register(conn, "projects", "uid", rows)
 
 
+# The projects listed, oldest first: those whose register's winning event is no forgetting.
+_LISTED = (
+    "FROM projects AS p JOIN events AS e ON e.id = p.event "
+    "WHERE coalesce(json_extract(e.data, '$.forgotten'), 0) = 0 "
+    "ORDER BY p.created_at, p.uid"
+)
+
+
 def every(store: "Store") -> list[ProjectRecord]:
     """The projects listed: every one whose register does not hold a forgetting."""
     rows = store.query(
         "SELECT p.uid, p.name, p.template, p.path, p.created_at, p.topics, p.host, p.replica "
-        "FROM projects AS p JOIN events AS e ON e.id = p.event "
-        "WHERE coalesce(json_extract(e.data, '$.forgotten'), 0) = 0 "
-        "ORDER BY p.created_at, p.uid"
+        + _LISTED
     )
     import json
 
@@ -71,12 +77,7 @@ def places(store: "Store") -> list[tuple[str, str, str | None]]:
     into the projects' folders needs, without decoding the rest."""
     return [
         (name, path, host)
-        for name, path, host in store.query(
-            "SELECT p.name, p.path, p.host "
-            "FROM projects AS p JOIN events AS e ON e.id = p.event "
-            "WHERE coalesce(json_extract(e.data, '$.forgotten'), 0) = 0 "
-            "ORDER BY p.created_at, p.uid"
-        )
+        for name, path, host in store.query("SELECT p.name, p.path, p.host " + _LISTED)
     ]
 
 
