@@ -145,12 +145,12 @@ class TopicDetail(NamedTuple):
 
 
 def state_of(states: States, topic_id: str) -> str:
-    return states[topic_id][0] if topic_id in states else "not-started"
+    return states.get(topic_id, _NOT_STARTED)[0]
 
 
 def topic_row(topic: Topic, states: States) -> TopicRow:
     """``topic`` with the learner's state of it."""
-    state, since, day = states.get(topic.full_id, ("not-started", None, None))
+    state, since, day = states.get(topic.full_id, _NOT_STARTED)
     return TopicRow(topic.full_id, topic.title, topic.roadmap, topic.hours, state, since, day)
 
 
@@ -166,8 +166,7 @@ def roadmap_progress(
     ticked = ticked or {}
     get = states.get
     for topic in topics:
-        found = get(topic.full_id)
-        state = found[0] if found else "not-started"
+        state = (get(topic.full_id) or _NOT_STARTED)[0]
         if state in counts:
             counts[state] += 1
         hours += topic.hours
@@ -535,7 +534,7 @@ def show(catalog: Catalog, store: Store, ref: str) -> TopicDetail:
     states = topic_store.states(store)
     roadmap = catalog.roadmaps[topic.roadmap]
     stage = next(s for s in roadmap.stages if s.id == topic.stage)
-    state, since, day = states.get(topic.full_id, ("not-started", None, None))
+    state, since, day = states.get(topic.full_id, _NOT_STARTED)
 
     def link(topic_id: str) -> Link:
         return Link(topic_id, catalog.topics[topic_id].title, state_of(states, topic_id))
